@@ -1,0 +1,239 @@
+"""Command line: a thin shell over ``assistant.service``. Run ``assistant --help``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from .config import load_settings
+from .models import GENRE_LABELS, GENRES, VISIBILITIES, SearchFilters
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+STAGE_LABELS = {"files": "文件", "embed": "向量化", "reindex": "重建索引", "build": "建索引", "query": "检索"}
+
+
+def _print_json(data) -> None:
+    print(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+class TerminalProgress:
+    """tqdm bars on stderr, one per stage, only when stderr is a terminal."""
+
+    def __init__(self) -> None:
+        self.enabled = sys.stderr.isatty()
+        self.bars: dict = {}
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if not self.enabled or total <= 0:
+            return
+        from tqdm import tqdm
+
+        bar = self.bars.get(stage)
+        if bar is None or bar.total != total:
+            if bar is not None:
+                bar.close()
+            bar = self.bars[stage] = tqdm(total=total, desc=STAGE_LABELS.get(stage, stage), leave=False,
+                                          file=sys.stderr, dynamic_ncols=True)
+        bar.update(done - bar.n)
+
+    def close(self) -> None:
+        for bar in self.bars.values():
+            bar.close()
+        self.bars.clear()
+
+
+def _assistant(args):
+    from .service import Assistant
+
+    return Assistant(load_settings(index=args.index))
+
+
+def _filters(args) -> SearchFilters:
+    return SearchFilters(genres=tuple(args.genre or ()), year_from=args.year_from, year_to=args.year_to,
+                         issuer=getattr(args, "issuer", None))
+
+
+def cmd_ingest(args) -> int:
+    overrides = {"genre": args.genre, "visibility": args.visibility, "title": args.title, "issuer": args.issuer,
+                 "doc_number": args.doc_number, "year": args.year}
+    assistant = _assistant(args)
+    progress = TerminalProgress()
+    try:
+        report = assistant.ingest([Path(p) for p in args.paths], overrides, progress)
+    finally:
+        progress.close()
+    for result in report.failed:
+        print(f"失败 {result.path}: {result.error}", file=sys.stderr)
+    if args.json:
+        _print_json(report.to_json())
+    else:
+        summary = report.to_json()
+        print(f"新增 {summary['added']}，替换 {summary['replaced']}，未变 {summary['unchanged']}，"
+              f"失败 {len(summary['failed'])}；文库共 {report.documents} 篇文档、{report.chunks} 个片段；"
+              f"本次向量化 {report.embedded} 段")
+    return 1 if report.failed else 0
+
+
+def cmd_search(args) -> int:
+    hits = _assistant(args).search(args.query, k=args.k, filters=_filters(args))
+    if args.json:
+        _print_json([h.to_json() for h in hits])
+        return 0
+    if not hits:
+        print("没有找到相关内容。")
+    for hit in hits:
+        where = " · ".join(x for x in (GENRE_LABELS.get(hit.genre, hit.genre), hit.doc_number, hit.heading,
+                                        f"第{hit.page}页" if hit.page else "") if x)
+        print(f"[{hit.rank}] {hit.title}  ({where})  {hit.score:.4f}")
+        print(f"    {hit.text[:160]}{'…' if len(hit.text) > 160 else ''}")
+    return 0
+
+
+def cmd_docs_list(args) -> int:
+    records = _assistant(args).documents()
+    if args.json:
+        _print_json([r.to_json() for r in records])
+        return 0
+    if not records:
+        print("文库为空。用 `assistant ingest 路径` 添加文档。")
+    for r in records:
+        print(f"{r.doc_id}  {GENRE_LABELS.get(r.meta.genre, r.meta.genre):<4}  {r.meta.year or '----'}  "
+              f"{'内部' if r.meta.visibility == 'internal' else '公开'}  {r.chunk_count:>4}段  {r.meta.title}")
+    return 0
+
+
+def cmd_docs_show(args) -> int:
+    assistant = _assistant(args)
+    record = assistant.document(args.doc_id)
+    data = {**record.to_json(), "text": assistant.document_text(record.doc_id)}
+    if args.json:
+        _print_json(data)
+    else:
+        for key, value in data.items():
+            if key != "text":
+                print(f"{key}: {value}")
+        print()
+        print(data["text"])
+    return 0
+
+
+def cmd_docs_remove(args) -> int:
+    removed = _assistant(args).remove(args.doc_ids)
+    print(f"已删除 {len(removed)} 篇文档")
+    return 0
+
+
+def cmd_docs_set(args) -> int:
+    fields = {k: getattr(args, k) for k in ("title", "genre", "doc_number", "issuer", "date", "year", "visibility")}
+    record = _assistant(args).set_metadata(args.doc_id, **fields)
+    _print_json(record.to_json()) if args.json else print(f"已更新 {record.doc_id} {record.meta.title}")
+    return 0
+
+
+def cmd_reindex(args) -> int:
+    progress = TerminalProgress()
+    try:
+        count = _assistant(args).reindex(progress)
+    finally:
+        progress.close()
+    print(f"已重建 {count} 篇文档的索引")
+    return 0
+
+
+def cmd_serve(args) -> int:
+    from .web import serve
+
+    serve(load_settings(index=args.index), host=args.host, port=args.port, open_access=args.open)
+    return 0
+
+
+def _add_filters(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--genre", action="append", choices=GENRES, help="文种（可重复）")
+    parser.add_argument("--year-from", type=int)
+    parser.add_argument("--year-to", type=int)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--index", default=None, help="index folder (default $ASSISTANT_INDEX or ./index)")
+    parser = argparse.ArgumentParser(prog="assistant", description="提案助手 · proposal assistant", parents=[common])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("ingest", parents=[common], help="add files and folders to the corpus")
+    p.add_argument("paths", nargs="+")
+    p.add_argument("--genre", choices=GENRES)
+    p.add_argument("--visibility", choices=VISIBILITIES)
+    p.add_argument("--title")
+    p.add_argument("--issuer")
+    p.add_argument("--doc-number", dest="doc_number")
+    p.add_argument("--year", type=int)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("search", parents=[common], help="hybrid search over the corpus")
+    p.add_argument("query")
+    p.add_argument("--k", type=int, default=10)
+    _add_filters(p)
+    p.add_argument("--issuer")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_search)
+
+    docs = sub.add_parser("docs", parents=[common], help="list, show, edit and remove documents")
+    docs_sub = docs.add_subparsers(dest="docs_command", required=True)
+    p = docs_sub.add_parser("list", parents=[common])
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_docs_list)
+    p = docs_sub.add_parser("show", parents=[common])
+    p.add_argument("doc_id")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_docs_show)
+    p = docs_sub.add_parser("remove", parents=[common])
+    p.add_argument("doc_ids", nargs="+")
+    p.set_defaults(func=cmd_docs_remove)
+    p = docs_sub.add_parser("set", parents=[common], help="edit metadata")
+    p.add_argument("doc_id")
+    p.add_argument("--title")
+    p.add_argument("--genre", choices=GENRES)
+    p.add_argument("--doc-number", dest="doc_number")
+    p.add_argument("--issuer")
+    p.add_argument("--date")
+    p.add_argument("--year", type=int)
+    p.add_argument("--visibility", choices=VISIBILITIES)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_docs_set)
+
+    p = sub.add_parser("reindex", parents=[common], help="re-chunk and re-index every document")
+    p.set_defaults(func=cmd_reindex)
+
+    p = sub.add_parser("serve", parents=[common], help="serve the web app")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=7860)
+    p.add_argument("--open", action="store_true", help="serve without login (single-user laptop install)")
+    p.set_defaults(func=cmd_serve)
+    return parser
+
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    from .service import NotFound
+
+    try:
+        return args.func(args)
+    except (NotFound, ValueError) as exc:
+        print(f"错误: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("已中断；再次运行同一命令即可继续。", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,214 @@
+"""Files in, documents stored: discover → read → clean → detect metadata → chunk → store.
+
+Incremental: a file whose path, size and mtime are unchanged is skipped without reading; a file
+whose bytes are unchanged is skipped without embedding; the same bytes under two paths are one
+document that knows both paths; a changed file replaces its old version everywhere.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .chunk import split_chunks
+from .clean import clean_pages
+from .metadata import detect_metadata
+from .models import GENRES, VISIBILITIES, Chunk, CleanText, DocMeta, Page
+from .read import SUPPORTED_SUFFIXES, ReadError, read_file
+from .registry import StoredChunk
+from .store import Index, PreparedDocument, ProgressFn, SourceInfo, no_progress, resolve, with_overrides
+from .tokenize import word_tokens
+
+BATCH_CHUNKS = 64  # documents are written in groups of about this many chunks
+
+
+@dataclass
+class FileResult:
+    path: str
+    status: str  # added | replaced | unchanged | failed
+    doc_id: str | None = None
+    error: str | None = None
+    title: str | None = None
+
+
+@dataclass
+class IngestReport:
+    files: list[FileResult] = field(default_factory=list)
+    documents: int = 0
+    chunks: int = 0
+    embedded: int = 0
+
+    def count(self, status: str) -> int:
+        return sum(1 for f in self.files if f.status == status)
+
+    @property
+    def failed(self) -> list[FileResult]:
+        return [f for f in self.files if f.status == "failed"]
+
+    def to_json(self) -> dict:
+        return {
+            "added": self.count("added"),
+            "replaced": self.count("replaced"),
+            "unchanged": self.count("unchanged"),
+            "failed": [{"path": f.path, "error": f.error} for f in self.failed],
+            "documents": self.documents,
+            "chunks": self.chunks,
+            "embedded": self.embedded,
+        }
+
+
+def validate_overrides(overrides: dict) -> dict:
+    """Check staff-given metadata; returns only the fields that were set."""
+    clean = {k: v for k, v in overrides.items() if v not in (None, "")}
+    if "genre" in clean and clean["genre"] not in GENRES:
+        raise ValueError(f"unknown genre {clean['genre']!r}; expected one of {', '.join(GENRES)}")
+    if "visibility" in clean and clean["visibility"] not in VISIBILITIES:
+        raise ValueError(f"unknown visibility {clean['visibility']!r}; expected public or internal")
+    if "year" in clean:
+        clean["year"] = int(clean["year"])
+    return clean
+
+
+def discover(paths: Iterable[Path]) -> Iterator[Path]:
+    """Files under the given paths (folders recursively, hidden entries skipped), sorted per folder."""
+    for path in paths:
+        if path.is_dir():
+            for root, dirs, files in os.walk(path):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                for name in sorted(files):
+                    if not name.startswith(".") and Path(name).suffix.lower() in SUPPORTED_SUFFIXES:
+                        yield Path(root) / name
+        else:
+            yield path  # explicit files are always tried, so an unsupported one gets a reason
+
+
+def context_prefix(meta: DocMeta, heading: str, text: str) -> str:
+    """Document title and heading path, prepended to a chunk for embedding and keyword matching."""
+    parts = [meta.title] if meta.title and not text.startswith(meta.title) else []
+    if heading:
+        parts.append(heading)
+    return " > ".join(parts)
+
+
+def prepare(clean: CleanText, content_hash: str, meta: DocMeta, overrides: dict, settings_target: int,
+            settings_max: int) -> PreparedDocument:
+    """Chunk a cleaned document and compute what each chunk is embedded and matched as."""
+    doc_id = content_hash[:16]
+    stored: list[StoredChunk] = []
+    for ordinal, span in enumerate(split_chunks(clean.text, target_chars=settings_target, max_chars=settings_max)):
+        text = clean.text[span.start : span.end]
+        heading = " > ".join(span.headings)
+        chunk = Chunk(chunk_id=f"{doc_id}-{ordinal:04d}", doc_id=doc_id, ordinal=ordinal, text=text, heading=heading,
+                      page=clean.page_at(span.start), start=span.start, end=span.end)
+        prefix = context_prefix(meta, heading, text)
+        embed_text = f"{prefix}\n{text}" if prefix else text
+        stored.append(StoredChunk(chunk=chunk, embed_text=embed_text, words=" ".join(word_tokens(embed_text))))
+    return PreparedDocument(doc_id=doc_id, content_hash=content_hash, meta=meta, clean=clean, chunks=stored,
+                            overrides=overrides)
+
+
+def prepare_text(index: Index, text: str, meta: DocMeta, overrides: dict | None = None) -> PreparedDocument:
+    """A document given as text (e.g. a benchmark passage); the text is cleaned like a file's."""
+    clean = clean_pages([Page(None, text)])
+    content_hash = hashlib.sha256(clean.text.encode("utf-8")).hexdigest()
+    settings = index.settings
+    return prepare(clean, content_hash, meta, overrides or {}, settings.chunk_target, settings.chunk_max)
+
+
+def _prepare_file(index: Index, path: Path, data: bytes, content_hash: str, overrides: dict) -> PreparedDocument:
+    raw = read_file(path, max_bytes=int(index.settings.max_upload_mb * 1024 * 1024))
+    clean = clean_pages(raw.pages)
+    if not clean.text.strip():
+        raise ReadError("no extractable text (scanned or empty document?)")
+    meta = with_overrides(detect_metadata(clean.text, path.name, raw.title_hint), overrides)
+    settings = index.settings
+    return prepare(clean, content_hash, meta, overrides, settings.chunk_target, settings.chunk_max)
+
+
+class _Batch:
+    """Prepared documents waiting to be written together."""
+
+    def __init__(self) -> None:
+        self.items: dict[str, tuple[PreparedDocument, list[SourceInfo], list[FileResult]]] = {}
+
+    def chunks(self) -> int:
+        return sum(len(doc.chunks) for doc, _, _ in self.items.values())
+
+    def add(self, doc: PreparedDocument, source: SourceInfo, result: FileResult) -> None:
+        entry = self.items.setdefault(doc.doc_id, (doc, [], []))
+        entry[1].append(source)
+        entry[2].append(result)
+
+    def flush(self, index: Index, progress: ProgressFn) -> None:
+        if self.items:
+            index.write([(doc, sources) for doc, sources, _ in self.items.values()], progress)
+        self.items.clear()
+
+
+def ingest_paths(index: Index, paths: list[Path], overrides: dict | None = None,
+                 progress: ProgressFn = no_progress, original_names: dict[str, str] | None = None) -> IngestReport:
+    """Ingest files and folders; every file gets a result, failures don't stop the batch."""
+    overrides = validate_overrides(overrides or {})
+    index.heal()
+    embedded_before = index.embedded_count
+    files = list(dict.fromkeys(discover(paths)))
+    report = IngestReport()
+    batch = _Batch()
+    for number, path in enumerate(files, start=1):
+        progress("files", number - 1, len(files))
+        result = FileResult(path=str(path), status="failed")
+        report.files.append(result)
+        try:
+            _ingest_one(index, path, overrides, batch, result, (original_names or {}).get(str(path)))
+        except ReadError as exc:
+            result.error = str(exc)
+        except OSError as exc:
+            result.error = f"cannot read file: {exc.strerror or exc}"
+        if batch.chunks() >= BATCH_CHUNKS:
+            batch.flush(index, progress)
+    batch.flush(index, progress)
+    progress("files", len(files), len(files))
+    report.documents, report.chunks = index.registry.counts()
+    report.embedded = index.embedded_count - embedded_before
+    return report
+
+
+def _ingest_one(index: Index, path: Path, overrides: dict, batch: _Batch, result: FileResult,
+                original_name: str | None) -> None:
+    if not path.exists():
+        raise ReadError("no such file")
+    if not path.is_file():
+        raise ReadError("not a regular file")
+    stat = path.stat()
+    key = resolve(path)
+    source = SourceInfo(path=key, shown_path=str(path), size=stat.st_size, mtime_ns=stat.st_mtime_ns,
+                        original_name=original_name)
+    previous = index.registry.source(key)
+    if previous and (previous.size, previous.mtime_ns) == (stat.st_size, stat.st_mtime_ns) and not overrides:
+        result.status, result.doc_id = "unchanged", previous.doc_id
+        return
+    max_bytes = int(index.settings.max_upload_mb * 1024 * 1024)
+    if stat.st_size > max_bytes:
+        raise ReadError(f"file too large: {stat.st_size / 1e6:.1f} MB > {index.settings.max_upload_mb:g} MB limit")
+    data = path.read_bytes()
+    content_hash = hashlib.sha256(data).hexdigest()
+    doc_id = content_hash[:16]
+    existing = index.registry.document(doc_id)
+    if existing and existing.state == "ready":
+        if overrides:
+            merged = {**existing.overrides, **overrides}
+            if merged != existing.overrides:
+                index.update_metadata(doc_id, with_overrides(existing.meta, overrides), merged)
+        index.attach_source(source, doc_id)
+        result.status, result.doc_id, result.title = "unchanged", doc_id, existing.meta.title
+        return
+    if doc_id in batch.items:  # same bytes seen earlier in this run under another path
+        doc = batch.items[doc_id][0]
+    else:
+        doc = _prepare_file(index, path, data, content_hash, overrides)
+    result.status = "replaced" if previous and previous.doc_id != doc_id else "added"
+    result.doc_id, result.title = doc_id, doc.meta.title
+    batch.add(doc, source, result)

@@ -1,0 +1,361 @@
+"""Detect document metadata (title, genre, 文号, issuer, date, year) from cleaned text."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from pathlib import PurePath
+
+from assistant.models import DocMeta
+
+_HEADER_LINES = 15
+_TAIL_LINES = 15
+_TITLE_MAX = 100
+_CN_DIGITS = {"〇": 0, "零": 0, "○": 0, "Ｏ": 0, "O": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+
+_BRACKETS_OPEN = "〔\\[［【(（"
+_BRACKETS_CLOSE = "〕\\]］】)）"
+DOC_NUMBER_RE = re.compile(
+    rf"([\u4e00-\u9fff]{{1,12}})\s*[{_BRACKETS_OPEN}]\s*((?:19|20)\d{{2}})\s*[{_BRACKETS_CLOSE}]\s*第?\s*(\d{{1,5}})\s*号"
+)
+ORDER_NUMBER_RE = re.compile(r"([\u4e00-\u9fff]{1,16}令)\s*(?:\n\s*)?[（(]?\s*第\s*(\d{1,5})\s*号")
+_PREFIX_CUT_RE = re.compile(r".*(?:的(?:通知|复函|函|意见|决定|批复|答复|报告|通报|办法|规定|公告|通告)|[日月年的于经以由在])")
+_DATE_RE = re.compile(r"((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
+_CN_DATE_RE = re.compile(r"([〇零○一二三四五六七八九]{4})年([一二三四五六七八九十]{1,3})月([一二三四五六七八九十]{1,3})日")
+_ISO_DATE_RE = re.compile(r"((?:19|20)\d{2})-(\d{1,2})-(\d{1,2})")
+_DATE_LINE_RE = re.compile(
+    r"^[（(]?\s*(?:(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日"
+    r"|[〇零○一二三四五六七八九]{4}年[一二三四五六七八九十]{1,3}月[一二三四五六七八九十]{1,3}日)\s*[）)]?$"
+)
+_CJK_RE = re.compile(r"[\u4e00-\u9fff]")
+_DATED_INFO_LINE_RE = re.compile(r"^[（(]?\s*(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日")
+_TITLE_DONE_GUARDED_RE = re.compile(r"的[^的]{0,8}(?:通知|意见|决定|批复|复函|函|答复|报告|通报|提案|建议|讲话|发言|通告|公告|请示|决议)$")
+_YEAR_RE = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
+
+_SENTENCE_END_RE = re.compile(r"[。；;，,]$")
+_HEADING_MARK_RE = re.compile(r"^(?:第[一二三四五六七八九十百千零〇\d]+(?:[编章节条]|部分)|\d{1,2}(?![\d年月日.．%])(?=[\u4e00-\u9fff])|[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)]|\d{1,2}[.．、](?!\d))")
+_SALUTATION_RE = re.compile(r"[：:]$")
+_ORDER_HEADER_RE = re.compile(r"令$")
+_ISSUER_HEADER_RE = re.compile(r"^(?!.*关于)[^的]{2,40}文件$|^[^的关于]{2,40}文件[^的关于]{2,40}(?:办公厅|办公室|部|委|局|院|厅|政府)$")
+_SECRECY_RE = re.compile(r"^(?:特急|加急|特提|平急|急件|绝密|机密|秘密|密级|★|内部|公开方式|保密期限|紧急程度)")
+_META_LINE_RE = re.compile(r"^(?:点击|发布日期|发布时间|来源|信息来源|文章来源|作者|索引号|浏览次数|字体|分享|当前位置|Title:|URL Source:)")
+_PUBLIC_NOTE_RE = re.compile(r"^[（(][^（）()]*(?:公开|删减|发布|公布|印发|存档|通过|修订|修正|施行)[^（）()]*[）)]$")
+_TITLE_VERB_RE = re.compile(r"关于|转发|批转|印发|对")
+_SIGNATURE_RE = re.compile(r"^(?:总理|主席|副主席|省长|市长|区长|县长|部长|局长|主任)[:：\s]*[\u4e00-\u9fff·]{2,4}$")
+_ORGAN_SUFFIX = r"(?:办公厅|办公室|人民政府|国务院|中央军委|委员会|政协|人大常委会|常委会|政府|局|部|委|厅|院|署|办|会|中心|处|行|联|所|社|室)"
+_ORGAN_LINE_RE = re.compile(rf"^[\u4e00-\u9fff（）()、\s]{{2,60}}{_ORGAN_SUFFIX}$")
+_ISSUER_IN_TITLE_RE = re.compile(rf"^([\u4e00-\u9fff（）()、\s]{{2,80}}?{_ORGAN_SUFFIX})\s*(?:关于|对|转发|批转|印发|重新发布)")
+_TITLE_DONE_RE = re.compile(
+    r"(?:通知|意见|决定|办法|方案|批复|复函|函|答复|规定|条例|细则|规则|规划|纲要|通告|公告|通报|指引|指南|报告|提案|建议|讲话|发言|致辞|法|决议|命令|公报|章程|标准)$"
+)
+_FILENAME_PREFIX_RE = re.compile(r"^(?:[A-Za-z]{1,8}-?\d{1,5}[a-z]?|\d{1,4}[a-z]?|[a-z]\d{1,3})[_\-\s]+")
+_JUNK_HINT_RE = re.compile(r"(?:政府信息公开|网站|门户|首页)$")
+
+_REPLY_TITLE_RE = re.compile(r"(?:提案|建议|议案)[^，。]{0,12}(?:的答复|的复函|办理情况)|的答复$|答复的函|办理复文|^对.*(?:提案|建议)的答复")
+_REPLY_BODY_RE = re.compile(r"答复如下|现答复如下|现将办理情况答复|办理复文")
+_PROPOSAL_TITLE_RE = re.compile(r"^关于.+的提案$|提案$")
+_PROPOSAL_BODY_RE = re.compile(r"(?m)^(?:提案人|案由|提案者|提案单位|领衔人)[:：\s]")
+_SOCIAL_RE = re.compile(r"社情民意")
+_CONSULT_RE = re.compile(r"协商(?:议事|建议|会|座谈|成果|报告|意见)|议事协商|(?:专题|对口|界别|提案办理)协商")
+_LAW_TITLE_RE = re.compile(r"(?:法|条例|规定|细则|规则|办法|章程)(?:（[^）]*）|\([^)]*\))?$")
+_ARTICLE_LINE_RE = re.compile(r"(?m)^第[一二三四五六七八九十百千零〇\d]+条")
+_POLICY_END_RE = re.compile(r"(?:通知|意见|办法|方案|决定|通告|公告|指引|规划|批复|复函|函|通报|纲要|细则|规定|指南|计划|措施|清单|要点|公报|决议|命令)$")
+_POLICY_WORD_RE = re.compile(r"通知|意见|办法|方案|决定|通告|指引|规划|印发|批复|公告|通报")
+_SPEECH_RE = re.compile(r"讲话|发言|致辞|讲稿|演讲|发言摘登")
+
+
+def detect_metadata(text: str, filename: str, title_hint: str | None = None) -> DocMeta:
+    """Detect title, genre, 文号, issuer, date and year of a cleaned document."""
+    lines = [line.strip() for line in text.split("\n") if line.strip()]
+    title = detect_title(lines) or _usable_hint(title_hint) or title_from_filename(filename)
+    doc_number = detect_doc_number(lines)
+    date = detect_date(lines)
+    year = int(date[:4]) if date else year_from_doc_number(doc_number) or year_from_filename(filename)
+    return DocMeta(
+        title=title,
+        genre=detect_genre(text, title),
+        doc_number=doc_number,
+        issuer=detect_issuer(title, lines) or issuer_from_order_number(doc_number),
+        date=date,
+        year=year,
+        visibility="public",
+    )
+
+
+# --- title -------------------------------------------------------------------------
+
+
+def strip_markdown(line: str) -> str:
+    """Remove a leading Markdown heading marker."""
+    return re.sub(r"^#{1,6}\s+", "", line).strip()
+
+
+def is_skippable_header(line: str) -> bool:
+    """Header lines that are never the title: 文号, 令 headers, issuer headers, 密级, notes, dates."""
+    text = strip_markdown(line)
+    return bool(
+        DOC_NUMBER_RE.fullmatch(text)
+        or re.fullmatch(r"第\s*\d{1,5}\s*号", text)
+        or _ORDER_HEADER_RE.search(text)
+        or _ISSUER_HEADER_RE.search(text)
+        or _SECRECY_RE.match(text)
+        or _META_LINE_RE.match(text)
+        or _PUBLIC_NOTE_RE.match(text)
+        or _DATE_LINE_RE.match(text)
+        or _SIGNATURE_RE.match(text)
+        or (_ORGAN_LINE_RE.match(text) and not _TITLE_VERB_RE.search(text) and len(text) <= 30)
+    )
+
+
+def is_title_like(line: str) -> bool:
+    """A heading-like line: short, no sentence punctuation at the end, not a numbered item."""
+    text = strip_markdown(line)
+    if not 2 <= len(text) <= _TITLE_MAX or _HEADING_MARK_RE.match(text):
+        return False
+    if len(_CJK_RE.findall(text)) < 2:
+        return False
+    if _SENTENCE_END_RE.search(text) or _SALUTATION_RE.search(text):
+        return False
+    if text.endswith(("。", "！", "？", "!", "?")):
+        return len(text) <= 40 and not re.search(r"[。]", text[:-1])
+    return True
+
+
+def _strip_trailing_doc_number(title: str) -> str:
+    """Remove a 文号 glued to the end of a title line."""
+    match = DOC_NUMBER_RE.search(title)
+    if match and match.end() == len(title.rstrip()):
+        prefix = _doc_number_prefix(match.group(1))
+        return title[: match.start(1) + len(match.group(1)) - len(prefix)].strip()
+    return title
+
+
+def detect_title(lines: Sequence[str]) -> str | None:
+    """The document's own title: the first heading-like line(s) near the top, joined.
+
+    Skips 文号, issuer-only headers, 密级 and notes; in 令 documents (a promulgation order
+    before the text) the preamble up to its date is skipped too.
+    """
+    in_order_preamble = False
+    for index, line in enumerate(lines[:_HEADER_LINES]):
+        text = strip_markdown(line)
+        if _ORDER_HEADER_RE.search(text):
+            in_order_preamble = True
+            continue
+        if in_order_preamble:
+            if _DATE_LINE_RE.match(text):
+                in_order_preamble = False
+            continue
+        if is_skippable_header(text):
+            continue
+        if not is_title_like(text):
+            return None
+        return _join_title_lines(lines, index)
+    return None
+
+
+def _join_title_lines(lines: Sequence[str], index: int) -> str:
+    """Join a title that continues over up to three following lines."""
+    title = _strip_trailing_doc_number(strip_markdown(lines[index]))
+    for line in lines[index + 1 : index + 4]:
+        text = strip_markdown(line)
+        if title_complete(title) or line.startswith("#") or is_skippable_header(text):
+            break
+        if not is_title_like(text) or len(title) + len(text) > _TITLE_MAX:
+            break
+        title += _strip_trailing_doc_number(text)
+    return title
+
+
+def title_complete(title: str) -> bool:
+    """True when a (partial) title already ends like a whole title.
+
+    Brackets must be balanced, and a "关于…" title needs its closing "的通知"-style tail.
+    """
+    if title.count("《") > title.count("》") or title.count("（") > title.count("）"):
+        return False
+    if "关于" in title:
+        return bool(_TITLE_DONE_GUARDED_RE.search(title))
+    return bool(_TITLE_DONE_RE.search(title))
+
+
+def _usable_hint(hint: str | None) -> str | None:
+    """A format title hint unless it is a site name or otherwise junk."""
+    if not hint:
+        return None
+    hint = " ".join(hint.split())
+    return None if len(hint) < 2 or _JUNK_HINT_RE.search(hint) else hint
+
+
+def title_from_filename(filename: str) -> str:
+    """File name stem without sorting prefixes such as "gov-001_" or "01_"."""
+    stem = PurePath(filename).stem
+    stem = _FILENAME_PREFIX_RE.sub("", stem)
+    return stem.replace("_", " ").strip() or PurePath(filename).stem
+
+
+# --- 文号 --------------------------------------------------------------------------
+
+
+def _doc_number_prefix(run: str) -> str:
+    """Trim the Chinese run before a 文号 bracket to the issuer code (国办函, 穗府办规 …)."""
+    cut = _PREFIX_CUT_RE.match(run)
+    prefix = run[cut.end() :] if cut else run
+    return prefix[-8:] if len(prefix) > 8 else prefix
+
+
+def find_doc_numbers(text: str) -> list[tuple[int, str]]:
+    """All 文号 and 令 numbers in ``text`` as (offset, normalised string), in order."""
+    found: list[tuple[int, str]] = []
+    for match in DOC_NUMBER_RE.finditer(text):
+        prefix = _doc_number_prefix(match.group(1))
+        start = match.start(1) + len(match.group(1)) - len(prefix)
+        if prefix and not (start > 0 and text[start - 1] in "（(《、"):
+            found.append((start, f"{prefix}〔{match.group(2)}〕{match.group(3)}号"))
+    for match in ORDER_NUMBER_RE.finditer(text):
+        run = match.group(1)
+        cut = _PREFIX_CUT_RE.match(run[:-1])
+        organ = run[cut.end() :] if cut else run
+        start = match.end(1) - len(organ)
+        organ = re.sub(r"^中华人民共和国(?=.+令$)", "", organ)
+        if len(organ) >= 2 and not (start > 0 and text[start - 1] in "（(《、"):
+            found.append((start, f"{organ}第{match.group(2)}号"))
+    return sorted(found)
+
+
+def detect_doc_number(lines: Sequence[str]) -> str | None:
+    """The 文号 in the header area (before the body starts), not one cited in the body."""
+    header = "\n".join(_header_area(lines))
+    found = find_doc_numbers(header)
+    return found[0][1] if found else None
+
+
+def _header_area(lines: Sequence[str]) -> list[str]:
+    """Lines before the body: up to the salutation or first numbered heading (max 15 lines)."""
+    area: list[str] = []
+    for line in lines[:_HEADER_LINES]:
+        text = strip_markdown(line)
+        area.append(text)
+        if len(text) > 80 and (text.endswith("。") or _SALUTATION_RE.search(text)):
+            area.pop()
+            break
+        if _SALUTATION_RE.search(text):
+            break
+        if _HEADING_MARK_RE.match(text) and len(area) > 1:
+            break
+    return area
+
+
+def issuer_from_order_number(doc_number: str | None) -> str | None:
+    """The organ of a 令 number, e.g. 国务院令第746号 → 国务院."""
+    match = re.match(r"^(.+?)令第\d+号$", doc_number or "")
+    return match.group(1) if match else None
+
+
+def year_from_doc_number(doc_number: str | None) -> int | None:
+    """The year in a 文号's brackets, e.g. 国发〔2019〕5号 → 2019."""
+    match = re.search(r"〔((?:19|20)\d{2})〕", doc_number or "")
+    return int(match.group(1)) if match else None
+
+
+def year_from_filename(filename: str) -> int | None:
+    """A four-digit year (19xx/20xx) in the file name."""
+    match = _YEAR_RE.search(PurePath(filename).name)
+    return int(match.group(1)) if match else None
+
+
+# --- date --------------------------------------------------------------------------
+
+
+def _cn_number(text: str) -> int:
+    """Convert a small Chinese numeral (一 … 三十一) to int."""
+    if "十" in text:
+        tens, _, units = text.partition("十")
+        return (_CN_DIGITS.get(tens, 1) if tens else 1) * 10 + (_CN_DIGITS.get(units, 0) if units else 0)
+    return _CN_DIGITS.get(text, 0)
+
+
+def parse_date(text: str) -> str | None:
+    """The first date in ``text`` as ISO YYYY-MM-DD (Arabic or Chinese numerals, or ISO)."""
+    candidates = []
+    for pattern in (_DATE_RE, _ISO_DATE_RE):
+        match = pattern.search(text)
+        if match:
+            candidates.append((match.start(), int(match.group(1)), int(match.group(2)), int(match.group(3))))
+    match = _CN_DATE_RE.search(text)
+    if match:
+        year = int("".join(str(_CN_DIGITS.get(ch, 0)) for ch in match.group(1)))
+        candidates.append((match.start(), year, _cn_number(match.group(2)), _cn_number(match.group(3))))
+    for _, year, month, day in sorted(candidates):
+        if 1 <= month <= 12 and 1 <= day <= 31:
+            return f"{year:04d}-{month:02d}-{day:02d}"
+    return None
+
+
+def detect_date(lines: Sequence[str]) -> str | None:
+    """The 成文日期: a date line at the end, else in the header, else a dated header line."""
+    for line in reversed(lines[-_TAIL_LINES:]):
+        if _DATE_LINE_RE.match(line):
+            return parse_date(line)
+    header = lines[:_HEADER_LINES]
+    for line in header:
+        if _DATE_LINE_RE.match(strip_markdown(line)):
+            return parse_date(line)
+    dated = [line for line in lines[:8] if _DATED_INFO_LINE_RE.match(strip_markdown(line))]
+    if dated:
+        return parse_date(dated[-1])
+    return None
+
+
+# --- issuer ------------------------------------------------------------------------
+
+
+def detect_issuer(title: str, lines: Sequence[str]) -> str | None:
+    """Issuing organ from the title ("X关于…"), else the signature lines before the final date."""
+    match = _ISSUER_IN_TITLE_RE.match(title)
+    if match:
+        return match.group(1).strip()
+    tail = list(lines[-_TAIL_LINES:])
+    for index in range(len(tail) - 1, -1, -1):
+        if _DATE_LINE_RE.match(tail[index]):
+            organs: list[str] = []
+            for line in reversed(tail[max(0, index - 3) : index]):
+                if not _ORGAN_LINE_RE.match(line):
+                    break
+                organs.insert(0, line)
+            if organs:
+                return "、".join(organs)
+            break
+    for line in lines[:5]:
+        text = strip_markdown(line)
+        if _ORDER_HEADER_RE.search(text) and len(text) <= 20:
+            return re.sub(r"^中华人民共和国(?=.)", "", text[:-1]) or None
+    return None
+
+
+# --- genre -------------------------------------------------------------------------
+
+
+def detect_genre(text: str, title: str) -> str:
+    """Genre from title and text cues; order matters (a reply quotes a proposal title)."""
+    head = text[:1500]
+    if _REPLY_TITLE_RE.search(title) or _REPLY_BODY_RE.search(head):
+        return "reply"
+    if _PROPOSAL_TITLE_RE.search(title) or _PROPOSAL_BODY_RE.search(head):
+        return "proposal"
+    if _SOCIAL_RE.search(title) or _SOCIAL_RE.search(head[:60]):
+        return "social_report"
+    if _CONSULT_RE.search(title):
+        return "consultation"
+    articles = len(_ARTICLE_LINE_RE.findall(text[:20000]))
+    if _LAW_TITLE_RE.search(title) and articles >= 3:
+        return "law"
+    if text.lstrip().startswith("# ") and articles >= 3:
+        return "law"
+    if _POLICY_END_RE.search(title):
+        return "policy"
+    if _SPEECH_RE.search(title):
+        return "speech"
+    if _POLICY_WORD_RE.search(title):
+        return "policy"
+    return "other"

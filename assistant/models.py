@@ -1,0 +1,146 @@
+"""Typed records that cross module boundaries, in data-flow order.
+
+read → ``RawDocument``; clean → ``CleanText``; metadata → ``DocMeta``;
+chunk → ``ChunkSpan`` → ``Chunk``; retrieve → ``SearchHit``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+GENRES = ("policy", "law", "proposal", "reply", "social_report", "consultation", "speech", "other")
+GENRE_LABELS = {
+    "policy": "政策文件",
+    "law": "法律法规",
+    "proposal": "提案",
+    "reply": "答复",
+    "social_report": "社情民意",
+    "consultation": "协商建议",
+    "speech": "讲话发言",
+    "other": "其他",
+}
+VISIBILITIES = ("public", "internal")
+
+
+@dataclass(frozen=True)
+class Page:
+    """Text of one page as extracted; ``number`` is 1-based, None for unpaginated formats."""
+
+    number: int | None
+    text: str
+
+
+@dataclass(frozen=True)
+class RawDocument:
+    """What a reader returns: the pages of one file plus any title the format itself carries."""
+
+    path: str
+    pages: tuple[Page, ...]
+    title_hint: str | None = None
+
+
+@dataclass(frozen=True)
+class CleanText:
+    """Cleaned full text; ``page_starts`` maps character offsets to page numbers.
+
+    ``page_starts`` is a tuple of ``(offset, page_number)`` sorted by offset: the page of
+    offset ``i`` is the number of the last entry whose offset is <= i.
+    """
+
+    text: str
+    page_starts: tuple[tuple[int, int | None], ...] = ((0, None),)
+
+    def page_at(self, offset: int) -> int | None:
+        page = self.page_starts[0][1] if self.page_starts else None
+        for start, number in self.page_starts:
+            if start > offset:
+                break
+            page = number
+        return page
+
+
+@dataclass
+class DocMeta:
+    """Document metadata, detected from the text and overridable by staff."""
+
+    title: str
+    genre: str = "other"
+    doc_number: str | None = None  # 文号, e.g. 国办函〔2006〕82号
+    issuer: str | None = None
+    date: str | None = None  # ISO: YYYY-MM-DD, YYYY-MM or YYYY
+    year: int | None = None
+    visibility: str = "public"
+    extra: dict = field(default_factory=dict)  # e.g. {"external_id": ...} for benchmark passages
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class ChunkSpan:
+    """A chunk as the chunker cuts it: offsets into the cleaned text and its heading path."""
+
+    start: int
+    end: int
+    headings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Chunk:
+    chunk_id: str
+    doc_id: str
+    ordinal: int
+    text: str
+    heading: str  # heading path joined with " > "
+    page: int | None
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    genres: tuple[str, ...] = ()
+    year_from: int | None = None
+    year_to: int | None = None
+    issuer: str | None = None
+    include_internal: bool = True  # False for members: internal documents never reach them
+
+    def __post_init__(self) -> None:
+        unknown = set(self.genres) - set(GENRES)
+        if unknown:
+            raise ValueError(f"unknown genre(s): {', '.join(sorted(unknown))}; expected one of {', '.join(GENRES)}")
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    rank: int
+    score: float
+    doc_id: str
+    chunk_id: str
+    title: str
+    genre: str
+    source: str  # file path as ingested
+    page: int | None
+    heading: str
+    text: str
+    doc_number: str | None = None
+    issuer: str | None = None
+    date: str | None = None
+    year: int | None = None
+    start: int = 0
+    end: int = 0
+    external_id: str | None = None
+
+    def to_json(self) -> dict:
+        return {
+            "rank": self.rank,
+            "score": round(self.score, 6),
+            "doc_id": self.doc_id,
+            "chunk_id": self.chunk_id,
+            "title": self.title,
+            "genre": self.genre,
+            "source": self.source,
+            "page": self.page,
+            "heading": self.heading,
+            "text": self.text,
+        }

@@ -1,0 +1,234 @@
+"""The index on disk: registry (SQLite) + Chroma vectors + keyword index, kept in step.
+
+Write protocol, so that a document is in all stores or in none:
+1. registry rows are written with state ``pending`` (one transaction);
+2. texts are embedded (through the cache) and the vectors added to Chroma;
+3. one transaction marks the documents ``ready``, moves source paths, marks replaced
+   documents ``deleting`` and bumps the generation (the keyword index follows it).
+Removal marks ``deleting`` first, then deletes vectors, then rows. Any document left
+``pending`` or ``deleting`` by an interruption is purged by ``heal()`` at the next write,
+and its file is then seen as new again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+
+from .config import Settings
+from .embed import Embedder, make_embedder
+from .embed_cache import EmbeddingCache
+from .keyword_index import KeywordIndex
+from .models import Chunk, CleanText, DocMeta
+from .registry import DocumentRecord, Registry, StoredChunk, text_hash
+from .vector_store import VectorStore
+
+ProgressFn = Callable[[str, int, int], None]  # (stage, done, total)
+
+
+def no_progress(stage: str, done: int, total: int) -> None:
+    return None
+
+
+@dataclass
+class PreparedDocument:
+    """A document ready to be stored: everything computed, nothing written yet."""
+
+    doc_id: str
+    content_hash: str
+    meta: DocMeta
+    clean: CleanText
+    chunks: list[StoredChunk]
+    overrides: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    path: str  # resolved, the identity of the source
+    shown_path: str  # as the user gave it
+    size: int
+    mtime_ns: int
+    original_name: str | None = None
+
+
+class Index:
+    """One open index folder. Not thread-safe for writes; searches may run concurrently."""
+
+    def __init__(self, settings: Settings, embedder: Embedder | None = None):
+        self.settings = settings
+        self.folder = settings.index
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.registry = Registry(self.folder / "registry.sqlite")
+        self.cache = EmbeddingCache(settings.embed_cache or self.folder / "embeddings.sqlite")
+        self.embedder = embedder or make_embedder(settings)
+        self.vectors = VectorStore.open(settings, self.embedder.model_id)
+        self._keywords: KeywordIndex | None = None
+        self.embedded_count = 0  # texts actually sent to the embedding model by this instance
+
+    def close(self) -> None:
+        self.registry.close()
+        self.cache.close()
+
+    # -- reading ----------------------------------------------------------------------
+    def keywords(self) -> KeywordIndex:
+        generation = self.registry.generation()
+        if self._keywords is None or self._keywords.generation != generation:
+            self._keywords = KeywordIndex.load_or_build(self.registry, self.folder / "keyword")
+        return self._keywords
+
+    def documents(self) -> list[DocumentRecord]:
+        return self.registry.documents()
+
+    def document(self, doc_id: str) -> DocumentRecord | None:
+        record = self.registry.document(doc_id)
+        return record if record and record.state == "ready" else None
+
+    # -- embeddings -------------------------------------------------------------------
+    def embed_passages(self, texts: list[str], progress: ProgressFn = no_progress) -> np.ndarray:
+        """Vectors for texts, from the cache where possible; only new texts reach the model."""
+        model = self.embedder.model_id
+        hashes = [text_hash(t) for t in texts]
+        cached = self.cache.get(model, hashes)
+        missing = list(dict.fromkeys(h for h in hashes if h not in cached))
+        by_hash = {h: t for h, t in zip(hashes, texts)}
+        batch = max(1, self.settings.embed_batch)
+        for start in range(0, len(missing), batch):
+            todo = missing[start : start + batch]
+            vectors = self.embedder.passages([by_hash[h] for h in todo])
+            fresh = dict(zip(todo, vectors))
+            self.cache.put(model, fresh)
+            cached.update(fresh)
+            self.embedded_count += len(todo)
+            progress("embed", min(start + batch, len(missing)), len(missing))
+        if not texts:
+            return np.zeros((0, 0), dtype=np.float32)
+        return np.stack([cached[h] for h in hashes])
+
+    # -- writing ----------------------------------------------------------------------
+    def heal(self) -> int:
+        """Purge documents an interrupted write left half-done. Returns how many."""
+        unfinished = self.registry.unfinished_documents()
+        for doc_id in unfinished:
+            self.vectors.delete(doc_id)
+            with self.registry.transaction():
+                self.registry.delete_document_rows(doc_id)
+                self.registry.bump_generation()
+        return len(unfinished)
+
+    def write(self, batch: list[tuple[PreparedDocument, list[SourceInfo]]], progress: ProgressFn = no_progress) -> list[str]:
+        """Store new documents and attach their sources; returns doc ids that lost their last source."""
+        if not batch:
+            return []
+        with self.registry.transaction():
+            for doc, _ in batch:
+                self.registry.insert_document(doc.doc_id, doc.content_hash, doc.meta, doc.clean, doc.overrides)
+                self.registry.insert_chunks(doc.chunks)
+        vectors = self.embed_passages([c.embed_text for doc, _ in batch for c in doc.chunks], progress)
+        offset = 0
+        for doc, _ in batch:
+            count = len(doc.chunks)
+            if count:
+                self.vectors.add([c.chunk for c in doc.chunks], vectors[offset : offset + count], doc.meta)
+            offset += count
+        orphans: list[str] = []
+        with self.registry.transaction():
+            for doc, sources in batch:
+                self.registry.set_doc_state(doc.doc_id, "ready")
+                for source in sources:
+                    orphans.extend(self._attach(source, doc.doc_id))
+            for doc_id in orphans:
+                self.registry.set_doc_state(doc_id, "deleting")
+            self.registry.bump_generation()
+        self._purge(orphans)
+        return orphans
+
+    def attach_source(self, source: SourceInfo, doc_id: str) -> list[str]:
+        """Record that ``source`` now holds document ``doc_id``; returns doc ids this orphaned."""
+        with self.registry.transaction():
+            orphans = self._attach(source, doc_id)
+            for orphan in orphans:
+                self.registry.set_doc_state(orphan, "deleting")
+            if orphans:
+                self.registry.bump_generation()
+        self._purge(orphans)
+        return orphans
+
+    def _attach(self, source: SourceInfo, doc_id: str) -> list[str]:
+        previous = self.registry.source(source.path)
+        self.registry.put_source(source.path, source.shown_path, doc_id, source.size, source.mtime_ns,
+                                 source.original_name)
+        if previous and previous.doc_id != doc_id and not self.registry.source_paths(previous.doc_id):
+            return [previous.doc_id]
+        return []
+
+    def remove(self, doc_ids: list[str]) -> list[str]:
+        """Delete documents from every store; returns the ids that existed."""
+        existing = [d for d in doc_ids if self.registry.document(d)]
+        if not existing:
+            return []
+        with self.registry.transaction():
+            for doc_id in existing:
+                self.registry.set_doc_state(doc_id, "deleting")
+            self.registry.bump_generation()
+        self._purge(existing)
+        return existing
+
+    def _purge(self, doc_ids: list[str]) -> None:
+        for doc_id in doc_ids:
+            self.vectors.delete(doc_id)
+        if doc_ids:
+            with self.registry.transaction():
+                for doc_id in doc_ids:
+                    self.registry.delete_document_rows(doc_id)
+
+    def update_metadata(self, doc_id: str, meta: DocMeta, overrides: dict) -> None:
+        """Change a document's metadata everywhere (vectors re-added from the cache, not re-embedded)."""
+        chunks = self.registry.chunks_of(doc_id)
+        with self.registry.transaction():
+            self.registry.set_doc_state(doc_id, "pending")
+            self.registry.update_metadata(doc_id, meta, overrides)
+            self.registry.bump_generation()
+        self.vectors.delete(doc_id)
+        if chunks:
+            vectors = self.embed_passages([c.embed_text for c in chunks])
+            self.vectors.add([c.chunk for c in chunks], vectors, meta)
+        with self.registry.transaction():
+            self.registry.set_doc_state(doc_id, "ready")
+            self.registry.bump_generation()
+
+    def replace_chunks(self, doc: PreparedDocument, progress: ProgressFn = no_progress) -> None:
+        """Re-chunk an existing document in place (re-index): new chunks, cached vectors reused."""
+        with self.registry.transaction():
+            self.registry.set_doc_state(doc.doc_id, "pending")
+            self.registry.delete_chunks(doc.doc_id)
+            self.registry.insert_chunks(doc.chunks)
+            self.registry.update_metadata(doc.doc_id, doc.meta, doc.overrides)
+            self.registry.bump_generation()
+        self.vectors.delete(doc.doc_id)
+        vectors = self.embed_passages([c.embed_text for c in doc.chunks], progress)
+        if doc.chunks:
+            self.vectors.add([c.chunk for c in doc.chunks], vectors, doc.meta)
+        with self.registry.transaction():
+            self.registry.set_doc_state(doc.doc_id, "ready")
+            self.registry.bump_generation()
+
+    def chunks_by_id(self, chunk_ids: list[str]) -> dict[str, Chunk]:
+        return self.registry.chunks_by_id(chunk_ids)
+
+
+def with_overrides(meta: DocMeta, overrides: dict) -> DocMeta:
+    """Detected metadata with staff-set fields on top (year follows an overridden date)."""
+    fields = {k: v for k, v in overrides.items() if k in DocMeta.__dataclass_fields__ and k != "extra"}
+    merged = replace(meta, **fields)
+    if "date" in overrides and "year" not in overrides and merged.date:
+        merged = replace(merged, year=int(merged.date[:4]))
+    if "extra" in overrides:
+        merged = replace(merged, extra={**meta.extra, **overrides["extra"]})
+    return merged
+
+
+def resolve(path: Path) -> str:
+    return str(path.resolve())
