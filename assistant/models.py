@@ -144,3 +144,34 @@ class SearchHit:
             "heading": self.heading,
             "text": self.text,
         }
+
+
+ROLES = ("member", "staff", "admin")
+
+
+@dataclass(frozen=True)
+class User:
+    """Who is calling. Members never see internal documents; staff and admins manage the corpus."""
+
+    name: str
+    role: str = "member"
+
+    @property
+    def sees_internal(self) -> bool:
+        return self.role in ("staff", "admin")
+
+    @property
+    def can_manage(self) -> bool:
+        return self.role in ("staff", "admin")
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+
+LOCAL_ADMIN = User("local", "admin")  # the single user of an install without accounts (or --open)
+
+
+def filters_for(user: User, **fields) -> SearchFilters:
+    """Search filters with the visibility rule of ``user`` applied; nothing else can widen it."""
+    return SearchFilters(**{**fields, "include_internal": user.sees_internal})

@@ -81,6 +81,11 @@ class Assistant:
             progress("reindex", number, len(records))
         return len(records)
 
+    # -- accounts (filled in by the accounts feature) ------------------------------------
+    def user(self, name: str):
+        """The account called ``name``, or None."""
+        return None
+
     # -- retrieval ----------------------------------------------------------------------
     def search(self, query: str, k: int = 10, filters: SearchFilters | None = None) -> list[SearchHit]:
         return self.retriever.search(query, k, filters)
