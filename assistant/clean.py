@@ -75,7 +75,7 @@ _INDENT_WIDTH = 2.0  # a printed paragraph's first line is indented by two chara
 
 @dataclass(frozen=True)
 class Line:
-    """One non-normalised source line: stripped text, indentation flag and page number."""
+    """One normalised, stripped source line with its page, indentation and blank-line flags."""
 
     text: str
     page: int | None

@@ -54,7 +54,7 @@ def _coerce(name: str, raw: object) -> object:
     if raw is None or raw == "":
         return None if "None" in kind else Settings.__dataclass_fields__[name].default
     if "Path" in kind:
-        return Path(str(raw)).expanduser()
+        return raw if isinstance(raw, Path) else Path(str(raw)).expanduser()
     if kind.startswith("int"):
         return int(raw)
     if kind.startswith("float"):
@@ -81,5 +81,5 @@ def load_settings(index: str | Path | None = None, environ: dict[str, str] | Non
             values[name] = _coerce(name, env[key])
     if index is not None:
         values["index"] = Path(index)
-    values.update({k: v for k, v in overrides.items() if v is not None})
+    values.update({k: _coerce(k, v) for k, v in overrides.items() if v is not None})
     return replace(Settings(), **values)

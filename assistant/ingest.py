@@ -72,9 +72,9 @@ def validate_overrides(overrides: dict) -> dict:
     return clean
 
 
-def discover(paths: Iterable[Path]) -> Iterator[Path]:
+def discover(paths: Iterable[Path | str]) -> Iterator[Path]:
     """Files under the given paths (folders recursively, hidden entries skipped), sorted per folder."""
-    for path in paths:
+    for path in map(Path, paths):
         if path.is_dir():
             for root, dirs, files in os.walk(path):
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))

@@ -130,6 +130,7 @@ class SearchHit:
     start: int = 0
     end: int = 0
     external_id: str | None = None
+    similarity: float = 0.0  # cosine of query and chunk embeddings: an absolute relevance signal
 
     def to_json(self) -> dict:
         return {

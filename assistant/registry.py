@@ -265,6 +265,10 @@ class Registry:
                 found[row[0]] = self._stored(row).chunk
         return found
 
+    def embed_texts(self, chunk_ids: list[str]) -> dict[str, str]:
+        marks = ",".join("?" * len(chunk_ids))
+        return dict(self.db.execute(f"SELECT chunk_id, embed_text FROM chunks WHERE chunk_id IN ({marks})", chunk_ids))
+
     def ready_chunk_rows(self):
         """(chunk_id, doc_id, words, embed_text) of every ready chunk, in a stable order."""
         return self.db.execute(

@@ -7,7 +7,7 @@ receives an internal document from any path. Near-duplicate chunks are collapsed
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -78,8 +78,8 @@ class Retriever:
             self._table = _DocTable(keywords.generation, docs, keywords.doc_ids)
         return self._table
 
-    def candidates(self, query: str, filters: SearchFilters) -> dict[str, dict[str, float]]:
-        """Per retriever, the rank (1-based) of each candidate chunk id."""
+    def candidates(self, query: str, filters: SearchFilters) -> tuple[np.ndarray, dict[str, dict[str, float]]]:
+        """The query vector, and per retriever the rank (1-based) of each candidate chunk id."""
         depth = self.weights.depth
         ranks: dict[str, dict[str, float]] = {}
         vector = self.index.embedder.query(query)
@@ -98,7 +98,7 @@ class Retriever:
                     if scores[position] <= 0:
                         break
                     ranks.setdefault(keywords.chunk_ids[position], {})[name] = rank
-        return ranks
+        return vector, ranks
 
     def search(self, query: str, k: int = 10, filters: SearchFilters | None = None) -> list[SearchHit]:
         filters = filters or SearchFilters()
@@ -107,9 +107,10 @@ class Retriever:
             return []
         w = self.weights
         weight = {"dense": w.dense, "chars": w.chars, "words": w.words}
+        vector, candidates = self.candidates(query, filters)
         fused = {
             chunk_id: sum(weight[name] / (w.rrf_k + rank) for name, rank in ranks.items())
-            for chunk_id, ranks in self.candidates(query, filters).items()
+            for chunk_id, ranks in candidates.items()
         }
         order = sorted(fused, key=lambda c: -fused[c])
         chunks = self.index.chunks_by_id(order)
@@ -135,4 +136,12 @@ class Retriever:
             ))
             if len(hits) >= k:
                 break
-        return hits
+        return self._with_similarity(hits, vector)
+
+    def _with_similarity(self, hits: list[SearchHit], vector: np.ndarray) -> list[SearchHit]:
+        """Fill in each hit's cosine similarity to the query, from the cached chunk vectors."""
+        if not hits:
+            return hits
+        texts = self.index.registry.embed_texts([h.chunk_id for h in hits])
+        sims = self.index.embed_passages([texts[h.chunk_id] for h in hits]) @ vector
+        return [replace(h, similarity=float(s)) for h, s in zip(hits, sims)]

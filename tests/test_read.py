@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import zipfile
 from pathlib import Path
 
 import docx
@@ -84,29 +85,12 @@ def test_empty_too_large_unsupported(tmp_path: Path) -> None:
     with pytest.raises(ReadError, match=r"file too large: 3\.0 MB > 2 MB limit"):
         read_file(big, max_bytes=2 * 1024 * 1024)
     sheet = tmp_path / "table.xlsx"
-    with docx_zip_without_word(sheet):
-        pass
+    with zipfile.ZipFile(sheet, "w") as archive:
+        archive.writestr("xl/workbook.xml", "<workbook/>")
     with pytest.raises(ReadError, match=r"unsupported file type: \.xlsx"):
         read_file(sheet)
     with pytest.raises(ReadError, match="file not found"):
         read_file(tmp_path / "missing.txt")
-
-
-class docx_zip_without_word:
-    """Context manager writing a ZIP file that is not a Word document."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-
-    def __enter__(self) -> Path:
-        import zipfile
-
-        with zipfile.ZipFile(self.path, "w") as archive:
-            archive.writestr("xl/workbook.xml", "<workbook/>")
-        return self.path
-
-    def __exit__(self, *exc: object) -> None:
-        return None
 
 
 def test_text_encodings(tmp_path: Path) -> None:
