@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from .config import load_settings
-from .models import GENRE_LABELS, GENRES, VISIBILITIES, SearchFilters
+from .models import GENRE_LABELS, GENRES, ROLES, VISIBILITIES, SearchFilters
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
@@ -62,10 +62,12 @@ def _filters(args) -> SearchFilters:
 def cmd_ingest(args) -> int:
     overrides = {"genre": args.genre, "visibility": args.visibility, "title": args.title, "issuer": args.issuer,
                  "doc_number": args.doc_number, "year": args.year}
+    from .library import Library, cli_user
+
     assistant = _assistant(args)
     progress = TerminalProgress()
     try:
-        report = assistant.ingest([Path(p) for p in args.paths], overrides, progress)
+        report = Library(assistant).ingest(cli_user(), [Path(p) for p in args.paths], overrides, progress)
     finally:
         progress.close()
     for result in report.failed:
@@ -92,6 +94,23 @@ def cmd_search(args) -> int:
                                         f"第{hit.page}页" if hit.page else "") if x)
         print(f"[{hit.rank}] {hit.title}  ({where})  {hit.score:.4f}")
         print(f"    {hit.text[:160]}{'…' if len(hit.text) > 160 else ''}")
+    return 0
+
+
+def cmd_ask(args) -> int:
+    answer = _assistant(args).ask(args.question, filters=_filters(args))
+    if args.json:
+        _print_json(answer.to_json())
+        return 0
+    if answer.notice:
+        print(f"（{answer.notice}）")
+    print(answer.answer)
+    if answer.sources:
+        print("\n出处：" if not answer.refused else "\n最接近的文档：")
+    for s in answer.sources:
+        where = " · ".join(x for x in (GENRE_LABELS.get(s.genre, s.genre), s.doc_number, s.date, s.heading,
+                                        f"第{s.page}页" if s.page else "") if x)
+        print(f"[{s.n}] {s.title}  ({where})")
     return 0
 
 
@@ -124,14 +143,18 @@ def cmd_docs_show(args) -> int:
 
 
 def cmd_docs_remove(args) -> int:
-    removed = _assistant(args).remove(args.doc_ids)
+    from .library import Library, cli_user
+
+    removed = Library(_assistant(args)).delete(cli_user(), args.doc_ids)
     print(f"已删除 {len(removed)} 篇文档")
     return 0
 
 
 def cmd_docs_set(args) -> int:
     fields = {k: getattr(args, k) for k in ("title", "genre", "doc_number", "issuer", "date", "year", "visibility")}
-    record = _assistant(args).set_metadata(args.doc_id, **fields)
+    from .library import Library, cli_user
+
+    record = Library(_assistant(args)).update(cli_user(), args.doc_id, **fields)
     _print_json(record.to_json()) if args.json else print(f"已更新 {record.doc_id} {record.meta.title}")
     return 0
 
@@ -139,10 +162,145 @@ def cmd_docs_set(args) -> int:
 def cmd_reindex(args) -> int:
     progress = TerminalProgress()
     try:
-        count = _assistant(args).reindex(progress)
+        from .library import Library, cli_user
+
+        count = Library(_assistant(args)).reindex(cli_user(), progress)
     finally:
         progress.close()
     print(f"已重建 {count} 篇文档的索引")
+    return 0
+
+
+def cmd_eval(args) -> int:
+    from .evaluate import evaluate
+
+    progress = TerminalProgress()
+    try:
+        result = evaluate(load_settings(index=args.index), Path(args.beir_dir), k=args.k, progress=progress)
+    finally:
+        progress.close()
+    if args.json:
+        _print_json(result)
+    else:
+        latency = result.pop("latency_ms")
+        print("  ".join(f"{name} {value}" for name, value in result.items()))
+        print(f"latency p50 {latency['p50']} ms  p95 {latency['p95']} ms")
+    return 0
+
+
+def _read_password(args, prompt: str = "密码: ") -> str:
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    import getpass
+
+    password = getpass.getpass(prompt)
+    if getpass.getpass("再输入一次: ") != password:
+        raise ValueError("两次输入的密码不一致")
+    return password
+
+
+def cmd_users_add(args) -> int:
+    from .accounts import ROLE_LABELS
+    from .library import cli_user
+
+    assistant = _assistant(args)
+    account = assistant.accounts.add(args.name, args.role, _read_password(args))
+    assistant.audit.record(cli_user().name, "user_add", account.name, role=account.role)
+    print(f"已添加用户 {account.name}（{ROLE_LABELS[account.role]}）")
+    return 0
+
+
+def cmd_users_list(args) -> int:
+    from .accounts import ROLE_LABELS
+
+    accounts = _assistant(args).accounts.list()
+    if args.json:
+        _print_json([a.to_json() for a in accounts])
+        return 0
+    if not accounts:
+        print("还没有账号：网页无需登录。用 `assistant users add 用户名 --role staff` 创建账号。")
+    for account in accounts:
+        print(f"{account.name}\t{ROLE_LABELS[account.role]}")
+    return 0
+
+
+def cmd_users_remove(args) -> int:
+    from .library import cli_user
+
+    assistant = _assistant(args)
+    if not assistant.accounts.remove(args.name):
+        raise ValueError(f"没有用户 {args.name}")
+    assistant.audit.record(cli_user().name, "user_remove", args.name)
+    print(f"已删除用户 {args.name}")
+    return 0
+
+
+def cmd_users_passwd(args) -> int:
+    from .library import cli_user
+
+    assistant = _assistant(args)
+    if assistant.accounts.get(args.name) is None:
+        raise ValueError(f"没有用户 {args.name}")
+    assistant.accounts.set_password(args.name, _read_password(args, "新密码: "))
+    assistant.audit.record(cli_user().name, "user_passwd", args.name)
+    print(f"已修改 {args.name} 的密码")
+    return 0
+
+
+def cmd_audit(args) -> int:
+    from .audit import ACTION_LABELS
+
+    entries = _assistant(args).audit.entries(args.limit)
+    if args.json:
+        _print_json([e.to_json() for e in entries])
+        return 0
+    if not entries:
+        print("审计日志为空。")
+    for e in entries:
+        title = e.detail.get("title") or ""
+        print(f"{e.when}  {e.actor:<12} {ACTION_LABELS.get(e.action, e.action):<6} {e.target}  {title}")
+    return 0
+
+
+def read_draft_text(path: Path) -> str:
+    """The text of a member's draft file (DOCX, TXT/MD, PDF, HTML) via the ingest reader."""
+    from .read import read_file
+
+    return "\n".join(page.text for page in read_file(path).pages)
+
+
+def cmd_draft(args) -> int:
+    from .export import to_docx, to_markdown
+
+    draft = _assistant(args).draft(args.topic, kind=args.kind, notes=args.notes or "", region=args.region or "",
+                                   sector=args.sector or "")
+    if args.out:
+        out = Path(args.out)
+        if out.suffix.lower() == ".docx":
+            out.write_bytes(to_docx(draft))
+        else:
+            out.write_text(to_markdown(draft), encoding="utf-8")
+        print(f"已保存 {out}", file=sys.stderr)
+    if args.json:
+        _print_json(draft.to_json())
+    elif not args.out:
+        print(to_markdown(draft))
+    return 0
+
+
+def cmd_check(args) -> int:
+    report = _assistant(args).check(read_draft_text(Path(args.file)), kind=args.kind)
+    if args.json:
+        _print_json(report.to_json())
+        return 0
+    print("格式审查：" + ("未发现问题。" if not report.findings else f"{len(report.findings)} 项"))
+    for finding in report.findings:
+        print(f"  [{finding.where}] {finding.message}")
+    print("查重：" + ("未发现相同主题的已有材料。" if not report.similar else ""))
+    for doc in report.similar:
+        print(f"  {doc.verdict_label}  {doc.score:.3f}  {GENRE_LABELS.get(doc.genre, doc.genre)}  {doc.title}")
+        for pair in doc.pairs[:3]:
+            print(f"      本稿：{pair.draft}\n      已有：{pair.existing}")
     return 0
 
 
@@ -184,6 +342,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_search)
 
+    p = sub.add_parser("ask", parents=[common], help="answer a question from the corpus, with citations")
+    p.add_argument("question")
+    _add_filters(p)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_ask)
+
     docs = sub.add_parser("docs", parents=[common], help="list, show, edit and remove documents")
     docs_sub = docs.add_subparsers(dest="docs_command", required=True)
     p = docs_sub.add_parser("list", parents=[common])
@@ -211,6 +375,51 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("reindex", parents=[common], help="re-chunk and re-index every document")
     p.set_defaults(func=cmd_reindex)
 
+    p = sub.add_parser("eval", parents=[common], help="evaluate retrieval on a BEIR-layout set")
+    p.add_argument("beir_dir")
+    p.add_argument("--k", type=int, default=10)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_eval)
+
+    users = sub.add_parser("users", parents=[common], help="accounts for the web app (member, staff, admin)")
+    users_sub = users.add_subparsers(dest="users_command", required=True)
+    p = users_sub.add_parser("add", parents=[common])
+    p.add_argument("name")
+    p.add_argument("--role", choices=ROLES, required=True)
+    p.add_argument("--password-stdin", action="store_true", help="read the password from the first line of stdin")
+    p.set_defaults(func=cmd_users_add)
+    p = users_sub.add_parser("list", parents=[common])
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_users_list)
+    p = users_sub.add_parser("remove", parents=[common])
+    p.add_argument("name")
+    p.set_defaults(func=cmd_users_remove)
+    p = users_sub.add_parser("passwd", parents=[common])
+    p.add_argument("name")
+    p.add_argument("--password-stdin", action="store_true")
+    p.set_defaults(func=cmd_users_passwd)
+
+    p = sub.add_parser("audit", parents=[common], help="the audit log of corpus and account changes")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--limit", type=int, default=50)
+    p.set_defaults(func=cmd_audit)
+
+    p = sub.add_parser("draft", parents=[common], help="draft a proposal / 社情民意信息 / 协商建议 from cited precedents")
+    p.add_argument("topic")
+    p.add_argument("--kind", choices=("proposal", "social_report", "consultation"), default="proposal")
+    p.add_argument("--notes", help="委员自己掌握的情况，写入草稿")
+    p.add_argument("--region", help="地区，如 东湖区")
+    p.add_argument("--sector", help="界别")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--out", help="save as FILE.docx or FILE.md")
+    p.set_defaults(func=cmd_draft)
+
+    p = sub.add_parser("check", parents=[common], help="format check and similar-proposal detection of a draft file")
+    p.add_argument("file")
+    p.add_argument("--kind", choices=("proposal", "social_report", "consultation"), default="proposal")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_check)
+
     p = sub.add_parser("serve", parents=[common], help="serve the web app")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=7860)
@@ -227,7 +436,7 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         return args.func(args)
-    except (NotFound, ValueError) as exc:
+    except (NotFound, ValueError, PermissionError) as exc:
         print(f"错误: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

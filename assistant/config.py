@@ -35,17 +35,30 @@ class Settings:
     chunk_target: int = 350
     chunk_max: int = 500
     # Retrieval.
-    refusal_threshold: float = 0.0
+    # Answers: refuse below this support (best cosine similarity + 0.05 × query-term coverage of the
+    # top passages); calibrated with scripts/calibrate_refusal.py for multilingual-e5-small.
+    refusal_threshold: float = 0.888
     # Web app and uploads.
     host: str = "127.0.0.1"
     port: int = 7860
     uploads: Path | None = None  # default: <index>/uploads
     max_upload_mb: float = 50.0
     prompts: Path = Path("prompts")
+    # Accounts and audit log: live with the index unless configured otherwise.
+    accounts: Path | None = None  # default: <index>/accounts.sqlite
+    audit_log: Path | None = None  # default: <index>/audit.sqlite
 
     @property
     def uploads_dir(self) -> Path:
         return self.uploads or self.index / "uploads"
+
+    @property
+    def accounts_path(self) -> Path:
+        return self.accounts or self.index / "accounts.sqlite"
+
+    @property
+    def audit_path(self) -> Path:
+        return self.audit_log or self.index / "audit.sqlite"
 
 
 def _coerce(name: str, raw: object) -> object:

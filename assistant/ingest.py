@@ -118,6 +118,37 @@ def prepare_text(index: Index, text: str, meta: DocMeta, overrides: dict | None 
     return prepare(clean, content_hash, meta, overrides or {}, settings.chunk_target, settings.chunk_max)
 
 
+def ingest_texts(index: Index, items: list[tuple[str, str, DocMeta]], progress: ProgressFn = no_progress) -> IngestReport:
+    """Ingest documents given as text: ``(source key, text, metadata)``; a key already stored is skipped."""
+    index.heal()
+    embedded_before = index.embedded_count
+    report = IngestReport()
+    batch = _Batch()
+    for number, (key, text, meta) in enumerate(items, start=1):
+        progress("files", number - 1, len(items))
+        result = FileResult(path=key, status="unchanged")
+        report.files.append(result)
+        previous = index.registry.source(key)
+        if previous and previous.size == len(text):
+            result.doc_id = previous.doc_id
+            continue
+        doc = prepare_text(index, text, meta)
+        source = SourceInfo(path=key, shown_path=key, size=len(text), mtime_ns=0)
+        if index.registry.document(doc.doc_id):
+            index.attach_source(source, doc.doc_id)
+            result.doc_id = doc.doc_id
+            continue
+        result.status, result.doc_id, result.title = "added", doc.doc_id, meta.title
+        batch.add(batch.items[doc.doc_id][0] if doc.doc_id in batch.items else doc, source, result)
+        if batch.chunks() >= BATCH_CHUNKS * 4:
+            batch.flush(index, progress)
+    batch.flush(index, progress)
+    progress("files", len(items), len(items))
+    report.documents, report.chunks = index.registry.counts()
+    report.embedded = index.embedded_count - embedded_before
+    return report
+
+
 def _prepare_file(index: Index, path: Path, data: bytes, content_hash: str, overrides: dict) -> PreparedDocument:
     raw = read_file(path, max_bytes=int(index.settings.max_upload_mb * 1024 * 1024))
     clean = clean_pages(raw.pages)

@@ -100,7 +100,9 @@ class Retriever:
                     ranks.setdefault(keywords.chunk_ids[position], {})[name] = rank
         return vector, ranks
 
-    def search(self, query: str, k: int = 10, filters: SearchFilters | None = None) -> list[SearchHit]:
+    def search(self, query: str, k: int = 10, filters: SearchFilters | None = None,
+               per_doc: int | None = None) -> list[SearchHit]:
+        """The k best chunks; ``per_doc`` caps how many come from one document."""
         filters = filters or SearchFilters()
         query = query.strip()
         if not query:
@@ -117,11 +119,15 @@ class Retriever:
         docs = self._doc_table().docs
         hits: list[SearchHit] = []
         kept: list[set[str]] = []
+        per_doc_count: dict[str, int] = {}
         for chunk_id in order:
             chunk = chunks.get(chunk_id)
             record = docs.get(chunk.doc_id) if chunk else None
             if record is None:  # stale vector of a document being written or removed
                 continue
+            if per_doc is not None and per_doc_count.get(chunk.doc_id, 0) >= per_doc:
+                continue
+            per_doc_count[chunk.doc_id] = per_doc_count.get(chunk.doc_id, 0) + 1
             shingles = _bigrams(chunk.text)
             if any(_near_duplicate(shingles, other) for other in kept):
                 continue

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from .accounts import Accounts
+from .answer import Answer, answer_stream, final, resolve_followup
+from .audit import AuditLog
 from .config import Settings
 from .embed import Embedder
 from .ingest import IngestReport, ingest_paths, prepare, validate_overrides
-from .models import SearchFilters, SearchHit
+from .models import SearchFilters, SearchHit, User
 from .registry import DocumentRecord
 from .retrieve import Retriever
 from .store import Index, ProgressFn, no_progress, with_overrides
@@ -22,9 +26,13 @@ class Assistant:
         self.settings = settings
         self.index = Index(settings, embedder)
         self.retriever = Retriever(self.index)
+        self.accounts = Accounts(settings.accounts_path)
+        self.audit = AuditLog(settings.audit_path)
 
     def close(self) -> None:
         self.index.close()
+        self.accounts.close()
+        self.audit.close()
 
     # -- corpus -------------------------------------------------------------------------
     def ingest(self, paths: list[Path], overrides: dict | None = None, progress: ProgressFn = no_progress,
@@ -81,11 +89,67 @@ class Assistant:
             progress("reindex", number, len(records))
         return len(records)
 
-    # -- accounts (filled in by the accounts feature) ------------------------------------
-    def user(self, name: str):
+    # -- accounts ---------------------------------------------------------------------
+    def user(self, name: str) -> User | None:
         """The account called ``name``, or None."""
-        return None
+        account = self.accounts.get(name)
+        return account.user if account else None
+
+    def authenticate(self, name: str, password: str) -> bool:
+        """Password check for the web login (Gradio's ``auth=``); failures slow the account down."""
+        return self.accounts.authenticate(name, password)
 
     # -- retrieval ----------------------------------------------------------------------
-    def search(self, query: str, k: int = 10, filters: SearchFilters | None = None) -> list[SearchHit]:
-        return self.retriever.search(query, k, filters)
+    def search(self, query: str, k: int = 10, filters: SearchFilters | None = None,
+               per_doc: int | None = None) -> list[SearchHit]:
+        return self.retriever.search(query, k, filters, per_doc)
+
+    # -- drafting and review -------------------------------------------------------------
+    def draft(self, topic: str, kind: str = "proposal", notes: str = "", region: str = "", sector: str = "",
+              proposer: str = "", filters: SearchFilters | None = None):
+        """A 提案/社情民意信息/协商建议 draft on cited precedents (``draft.Draft``); model-written if configured."""
+        from .draft import DraftRequest, build_draft, model_draft
+
+        draft = build_draft(self, DraftRequest(topic, kind, notes, region, sector, proposer), filters)
+        return model_draft(draft, self.settings) if self.settings.llm_url else draft
+
+    def check(self, text: str, kind: str = "proposal", filters: SearchFilters | None = None):
+        """Format findings and similar existing documents for a member's draft (``check.CheckReport``)."""
+        from .check import CheckReport, check_text
+        from .formats import load_format
+        from .similar import find_similar
+
+        findings = check_text(text, load_format(kind, self.settings.prompts))
+        return CheckReport(tuple(findings), tuple(find_similar(self, text, filters)))
+
+    # -- answers ------------------------------------------------------------------------
+    def ask(self, question: str, history: Sequence = (), filters: SearchFilters | None = None,
+            stream: bool = False) -> Answer | Iterator[Answer]:
+        """Answer ``question`` from the corpus with verified ``[n]`` citations, or refuse.
+
+        ``history`` holds the member's earlier questions (strings, or chat messages as
+        ``{"role", "content"}`` dicts, or ``(question, answer)`` pairs), used to resolve follow-ups.
+        With ``stream=True`` an iterator of partial answers whose last item is final.
+        """
+        previous = _previous_questions(history)
+        query = resolve_followup(question, previous)
+        hits = self.search(query, k=10, filters=filters)
+        answers = answer_stream(query, hits, self.settings, question=question.strip(), previous=previous,
+                                stream=stream)
+        return answers if stream else final(answers)
+
+
+def _previous_questions(history: Sequence) -> list[str]:
+    questions = []
+    for turn in history:
+        if isinstance(turn, str):
+            questions.append(turn)
+        elif isinstance(turn, dict):
+            content = turn.get("content")
+            if isinstance(content, list):  # Gradio's [{"type": "text", "text": …}] parts
+                content = "".join(p.get("text", "") for p in content if isinstance(p, dict))
+            if turn.get("role") == "user" and isinstance(content, str):
+                questions.append(content)
+        elif isinstance(turn, (tuple, list)) and turn and isinstance(turn[0], str):
+            questions.append(turn[0])
+    return [q for q in questions if q.strip()]

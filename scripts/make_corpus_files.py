@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SOURCES = ROOT / "scripts" / "corpus_sources"
 CORPUS = ROOT / "corpus"
 FONT_PATH = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
-FIXED_TIME = dt.datetime(2025, 7, 1, 9, 0, 0)
+FIXED_TIME = dt.datetime(2025, 7, 1, 9, 0, 0)  # zip entry times; fallback document date
 
 FORMATS = {
     "policies/江政办规〔2023〕5号_江州市既有住宅加装电梯管理办法.md": "pdf",
@@ -129,7 +129,7 @@ def render_pdf(blocks, title: str, out: Path) -> None:
         if kind == "right" and content[:1].isdigit():
             story.append(Spacer(1, 6))
 
-    pdf_date = _pdf_date(blocks)
+    pdf_date = _doc_date(blocks).strftime("D:%Y%m%d%H%M%S+08'00'")
 
     def footer(canvas, doc):
         # Drawn when the page ends, so the page number extracts after the body, as in real notices.
@@ -151,8 +151,8 @@ def render_pdf(blocks, title: str, out: Path) -> None:
     out.write_bytes(buf.getvalue())
 
 
-def _pdf_date(blocks) -> str:
-    """The document's own date (its last "2024年6月18日"-style line) as a PDF date string."""
+def _doc_date(blocks) -> dt.datetime:
+    """The document's own date (its last "2024年6月18日"-style signature line), 09:00."""
     import re
 
     found = None
@@ -162,8 +162,10 @@ def _pdf_date(blocks) -> str:
         m = re.search(r"(20\d\d)年(\d{1,2})月(?:(\d{1,2})日)?", str(content))
         if m and (kind in ("right", "docno") or found is None):
             found = m
-    y, mo, d = (int(g or 1) for g in found.groups()) if found else (2024, 1, 1)
-    return f"D:{y:04d}{mo:02d}{d:02d}090000+08'00'"
+    if not found:
+        return FIXED_TIME
+    y, mo, d = (int(g or 1) for g in found.groups())
+    return dt.datetime(y, mo, d, 9, 0, 0)
 
 
 # -------------------------------------------------------------------------- DOCX
@@ -239,9 +241,7 @@ def render_docx(blocks, title: str, out: Path) -> None:
     props.title = title
     props.author = "江州市"
     props.last_modified_by = "江州市"
-    props.created = FIXED_TIME
-    props.modified = FIXED_TIME
-    props.last_printed = FIXED_TIME
+    props.created = props.modified = props.last_printed = _doc_date(blocks)
     props.revision = 1
 
     buf = io.BytesIO()
