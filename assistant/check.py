@@ -12,7 +12,7 @@ import re
 from dataclasses import asdict, dataclass
 
 from .formats import Format, SectionSpec
-from .textsim import bigrams, dice
+from .textsim import bigrams
 
 _CN = "一二三四五六七八九十"
 _NUMBERING = re.compile(rf"^\s*(?:#+\s*|第[{_CN}]+部分\s*|[{_CN}]+[、．.]\s*|[（(][{_CN}\d]+[）)]\s*|\d{{1,2}}[.．、]\s*)")
@@ -116,27 +116,6 @@ def off_topic_items(title: str, items: list[str]) -> list[int]:
     """1-based numbers of items sharing no subject word (generic words aside) with the title."""
     subject = bigrams(title) - _GENERIC_GRAMS - bigrams("关于的提案")
     return [n for n, item in enumerate(items, start=1) if subject and not (bigrams(item) - _GENERIC_GRAMS) & subject]
-
-
-def subject_clusters(items: list[str], threshold: float = 0.08) -> list[list[int]]:
-    """Group items that share subject words (generic policy words ignored); single-link clustering."""
-    bags = [bigrams(item) - _GENERIC_GRAMS for item in items]
-    parent = list(range(len(items)))
-
-    def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    for i in range(len(items)):
-        for j in range(i + 1, len(items)):
-            if dice(bags[i], bags[j]) >= threshold:
-                parent[root(i)] = root(j)
-    groups: dict[int, list[int]] = {}
-    for i in range(len(items)):
-        groups.setdefault(root(i), []).append(i)
-    return list(groups.values())
 
 
 def check_text(text: str, fmt: Format) -> list[Finding]:

@@ -319,7 +319,8 @@ def _add_filters(parser: argparse.ArgumentParser) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--index", default=None, help="index folder (default $ASSISTANT_INDEX or ./index)")
+    # SUPPRESS: a subcommand's own --index must not reset one given before the subcommand.
+    common.add_argument("--index", default=argparse.SUPPRESS, help="index folder (default $ASSISTANT_INDEX or ./index)")
     parser = argparse.ArgumentParser(prog="assistant", description="提案助手 · proposal assistant", parents=[common])
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -432,6 +433,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.index = getattr(args, "index", None)
     from .service import NotFound
 
     try:

@@ -11,6 +11,7 @@ import json
 import logging
 import shutil
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import bm25s
@@ -39,6 +40,11 @@ class KeywordIndex:
     @property
     def size(self) -> int:
         return len(self.chunk_ids)
+
+    @cached_property
+    def position(self) -> dict[str, int]:
+        """Row of each chunk id in the score arrays."""
+        return {chunk_id: row for row, chunk_id in enumerate(self.chunk_ids)}
 
     @classmethod
     def build(cls, registry: Registry) -> "KeywordIndex":

@@ -7,25 +7,55 @@ receives an internal document from any path. Near-duplicate chunks are collapsed
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
 from .keyword_index import FIELDS, query_tokens
+from .rank import feature_matrix, load_ranker
 from .models import SearchFilters, SearchHit
 from .registry import DocumentRecord
 from .store import Index
+from .tokenize import char_ngrams, word_tokens
+
+
+METHODS = ("ranker", "rrf", "rrf3", "dense", "chars", "words")
 
 
 @dataclass(frozen=True)
-class FusionWeights:
-    """Weighted reciprocal-rank fusion; weights chosen on the benchmarks (docs/benchmarks.md)."""
+class RetrievalConfig:
+    """How candidates are fused. ``ranker`` (default) is the learned linear ranker of rank.py;
+    the others exist for the ablation in docs/benchmarks.md: plain RRF (k=60) of dense and
+    character BM25, RRF of all three, or one retriever alone."""
 
-    dense: float = 1.0
-    chars: float = 1.0
-    words: float = 0.5
+    method: str = "ranker"
+    depth: int = 100  # candidates taken from each retriever
     rrf_k: int = 60
-    depth: int = 50  # candidates taken from each retriever
+
+    def __post_init__(self) -> None:
+        if self.method not in METHODS:
+            raise ValueError(f"unknown retrieval method {self.method!r}; expected one of {', '.join(METHODS)}")
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """Chunks proposed by any retriever, with every signal the fusion needs (parallel arrays)."""
+
+    vector: np.ndarray
+    chunk_ids: list[str]
+    texts: list[str]  # what was embedded and matched: title > heading + chunk text
+    dense_sim: np.ndarray
+    dense_rank: np.ndarray  # 1-based; 0 = not among the dense results
+    chars_score: np.ndarray
+    chars_rank: np.ndarray
+    words_score: np.ndarray
+    words_rank: np.ndarray
+    query_bigrams: frozenset[str]
+    query_words: frozenset[str]
+
+    def features(self) -> np.ndarray:
+        return feature_matrix(self.dense_sim, self.dense_rank, self.chars_score, self.chars_rank, self.words_score,
+                              self.words_rank, self.texts, set(self.query_bigrams), set(self.query_words))
 
 
 @dataclass
@@ -66,9 +96,9 @@ def _near_duplicate(a: set[str], b: set[str], threshold: float = 0.85) -> bool:
 
 
 class Retriever:
-    def __init__(self, index: Index, weights: FusionWeights | None = None):
+    def __init__(self, index: Index, config: RetrievalConfig | None = None):
         self.index = index
-        self.weights = weights or FusionWeights()
+        self.config = config or RetrievalConfig()
         self._table: _DocTable | None = None
 
     def _doc_table(self) -> _DocTable:
@@ -78,13 +108,13 @@ class Retriever:
             self._table = _DocTable(keywords.generation, docs, keywords.doc_ids)
         return self._table
 
-    def candidates(self, query: str, filters: SearchFilters) -> tuple[np.ndarray, dict[str, dict[str, float]]]:
-        """The query vector, and per retriever the rank (1-based) of each candidate chunk id."""
-        depth = self.weights.depth
-        ranks: dict[str, dict[str, float]] = {}
+    def candidates(self, query: str, filters: SearchFilters) -> Candidates:
+        depth = self.config.depth
         vector = self.index.embedder.query(query)
-        for rank, (chunk_id, _sim) in enumerate(self.index.vectors.query(vector, depth, filters), start=1):
-            ranks.setdefault(chunk_id, {})["dense"] = rank
+        dense = dict(self.index.vectors.query(vector, depth, filters))
+        dense_rank = {chunk_id: rank for rank, chunk_id in enumerate(dense, start=1)}
+        keyword_scores: dict[str, np.ndarray] = {}
+        keyword_rank: dict[str, dict[str, int]] = {name: {} for name in FIELDS}
         keywords = self.index.keywords()
         if keywords.size:
             mask = self._doc_table().mask(filters)
@@ -97,8 +127,55 @@ class Retriever:
                 for rank, position in enumerate(top, start=1):
                     if scores[position] <= 0:
                         break
-                    ranks.setdefault(keywords.chunk_ids[position], {})[name] = rank
-        return vector, ranks
+                    keyword_rank[name][keywords.chunk_ids[position]] = rank
+                keyword_scores[name] = scores  # kept whole: candidates of other retrievers need theirs too
+        chunk_ids = list(dict.fromkeys([*dense, *keyword_rank["chars"], *keyword_rank["words"]]))
+        texts = self.index.registry.embed_texts(chunk_ids)
+        chunk_ids = [c for c in chunk_ids if c in texts]  # drop stale ids of documents being rewritten
+        missing = [c for c in chunk_ids if c not in dense]
+        sims = dict(dense)
+        if missing:
+            sims.update(zip(missing, (self.index.embed_passages([texts[c] for c in missing]) @ vector).tolist()))
+
+        def column(values: dict, default: float = 0.0) -> np.ndarray:
+            return np.array([values.get(c, default) for c in chunk_ids], dtype=np.float64)
+
+        positions = np.array([keywords.position.get(c, -1) for c in chunk_ids], dtype=np.int64)
+
+        def keyword_column(name: str) -> np.ndarray:
+            scores = keyword_scores.get(name)
+            if scores is None or not len(chunk_ids):
+                return np.zeros(len(chunk_ids))
+            return np.where(positions >= 0, scores[np.maximum(positions, 0)], 0.0).astype(np.float64)
+
+        bigrams = frozenset(t for t in char_ngrams(query) if len(t) == 2 or not _is_cjk(t))
+        return Candidates(
+            vector=vector, chunk_ids=chunk_ids, texts=[texts[c] for c in chunk_ids],
+            dense_sim=column(sims), dense_rank=column(dense_rank),
+            chars_score=keyword_column("chars"), chars_rank=column(keyword_rank["chars"]),
+            words_score=keyword_column("words"), words_rank=column(keyword_rank["words"]),
+            query_bigrams=bigrams, query_words=frozenset(word_tokens(query)),
+        )
+
+    def scores(self, found: Candidates) -> np.ndarray:
+        """One fused score per candidate, by the configured method."""
+        method = self.config.method
+        ranker = load_ranker() if method == "ranker" else None
+        if ranker is not None:
+            return ranker.score(found.features())
+        k = self.config.rrf_k
+
+        def rrf(ranks: np.ndarray) -> np.ndarray:
+            return np.where(ranks > 0, 1.0 / (k + ranks), 0.0)
+
+        if method == "dense":
+            return np.where(found.dense_rank > 0, found.dense_sim, -np.inf)
+        if method in ("chars", "words"):
+            ranks = found.chars_rank if method == "chars" else found.words_rank
+            return np.where(ranks > 0, found.chars_score if method == "chars" else found.words_score, -np.inf)
+        if method == "rrf":
+            return rrf(found.dense_rank) + rrf(found.chars_rank)
+        return rrf(found.dense_rank) + rrf(found.chars_rank) + rrf(found.words_rank)  # rrf3, or no ranker file
 
     def search(self, query: str, k: int = 10, filters: SearchFilters | None = None,
                per_doc: int | None = None) -> list[SearchHit]:
@@ -107,13 +184,10 @@ class Retriever:
         query = query.strip()
         if not query:
             return []
-        w = self.weights
-        weight = {"dense": w.dense, "chars": w.chars, "words": w.words}
-        vector, candidates = self.candidates(query, filters)
-        fused = {
-            chunk_id: sum(weight[name] / (w.rrf_k + rank) for name, rank in ranks.items())
-            for chunk_id, ranks in candidates.items()
-        }
+        found = self.candidates(query, filters)
+        scores = self.scores(found)
+        fused = {c: float(s) for c, s in zip(found.chunk_ids, scores) if np.isfinite(s)}
+        similarity = dict(zip(found.chunk_ids, found.dense_sim.tolist()))
         order = sorted(fused, key=lambda c: -fused[c])
         chunks = self.index.chunks_by_id(order)
         docs = self._doc_table().docs
@@ -138,16 +212,12 @@ class Retriever:
                 title=meta.title, genre=meta.genre, source=record.sources[0] if record.sources else "",
                 page=chunk.page, heading=chunk.heading, text=chunk.text, doc_number=meta.doc_number,
                 issuer=meta.issuer, date=meta.date, year=meta.year, start=chunk.start, end=chunk.end,
-                external_id=meta.extra.get("external_id"),
+                external_id=meta.extra.get("external_id"), similarity=similarity[chunk_id],
             ))
             if len(hits) >= k:
                 break
-        return self._with_similarity(hits, vector)
+        return hits
 
-    def _with_similarity(self, hits: list[SearchHit], vector: np.ndarray) -> list[SearchHit]:
-        """Fill in each hit's cosine similarity to the query, from the cached chunk vectors."""
-        if not hits:
-            return hits
-        texts = self.index.registry.embed_texts([h.chunk_id for h in hits])
-        sims = self.index.embed_passages([texts[h.chunk_id] for h in hits]) @ vector
-        return [replace(h, similarity=float(s)) for h, s in zip(hits, sims)]
+
+def _is_cjk(token: str) -> bool:
+    return "\u3400" <= token[0] <= "\u9fff"

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 import shutil
+import threading
+from dataclasses import replace
 
 import pytest
 
 from assistant.check import check_text
+from assistant.citations import UNSUPPORTED
 from assistant.cli import main
 from assistant.export import to_markdown
 from assistant.draft import DraftRequest, build_draft, cn_number, policy_name, proposal_key, strip_item_prefix
@@ -16,6 +20,7 @@ from assistant.formats import KINDS, load_format
 from assistant.models import User, filters_for
 
 from .conftest import CORPUS
+from .test_llm import FakeModelServer
 
 MARKER = re.compile(r"\[(\d+)\]")
 
@@ -148,3 +153,30 @@ def test_every_bundled_format_loads_and_titles_follow_the_pattern():
     assert load_format("proposal").make_title("关于推进加装电梯的提案") == "关于推进加装电梯的提案"
     with pytest.raises(ValueError):
         load_format("speech")
+
+
+def test_model_mode_rewrites_the_prose_under_the_chats_citation_check(corpus_assistant):
+    server = FakeModelServer()
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        assistant = copy.copy(corpus_assistant)
+        assistant.settings = replace(corpus_assistant.settings, llm_url=server.url, llm_model="fake", llm_timeout=5.0)
+        server.reply = ("## 情况分析\n我市老旧小区加装电梯需求迫切，资金筹措是首要制约因素。[1]\n这句话是模型编造的没有出处的内容。\n"
+                        "【请补充本地数据】\n## 具体建议\n一是提高财政补助标准并实行差异化补助。[2]\n二是放宽住房公积金提取条件。[99]\n"
+                        "三是探索代建代运营模式。[3]\n四是建立加装电梯运维基金。[1]\n五是成片推进加装电梯。[1]\n")
+        draft = assistant.draft("推进老旧小区加装电梯")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert draft.mode == "model"
+    prompt = server.requests[-1]["messages"][-1]["content"]
+    assert "[1] 《" in prompt and "初稿提纲" in prompt
+    analysis = [p.text for p in draft.section("情况分析").paragraphs]
+    assert "我市老旧小区加装电梯需求迫切，资金筹措是首要制约因素。[1]" in analysis
+    assert any(text.endswith(UNSUPPORTED) for text in analysis)  # the unsourced sentence is labelled
+    assert "【请补充本地数据】" in analysis
+    suggestions = [p for p in draft.section("具体建议").paragraphs]
+    # [99] points nowhere: removed, and the sentence is labelled as unsourced
+    assert suggestions[1].text == "二是放宽住房公积金提取条件。" + UNSUPPORTED and suggestions[1].citations == ()
+    assert all(set(p.citations) <= {s.n for s in draft.sources} for s_ in draft.sections for p in s_.paragraphs)
+    assert draft.section("建议承办单位").paragraphs[0].citations  # not rewritten: stays extractive
