@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from .citations import split_sentences, verify
 from .config import Settings
 from .llm import ChatModel, Message, ModelUnavailable, fill, load_prompt
-from .models import SearchHit
+from .models import SearchHit, Source
 from .tokenize import STOPWORDS, query_terms
 
 REFUSAL = "未在文库中找到能够回答该问题的依据。"
@@ -28,37 +28,8 @@ SUPPORT_HITS = 5  # hits whose similarity counts towards support
 COVERAGE_HITS = 3  # passages whose text counts for query-term coverage
 COVERAGE_WEIGHT = 0.05  # support = best similarity + COVERAGE_WEIGHT × coverage
 MODEL_SOURCES = 6  # passages given to the model
-EXTRACT_PASSAGES = 4  # passages the extractive answer draws sentences from
-
-
-@dataclass(frozen=True)
-class Source:
-    """A numbered passage behind an answer; ``n`` is the number its ``[n]`` markers use."""
-
-    n: int
-    doc_id: str
-    chunk_id: str
-    title: str
-    genre: str
-    source: str
-    page: int | None
-    heading: str
-    text: str
-    doc_number: str | None = None
-    date: str | None = None
-    start: int = 0
-    end: int = 0
-
-    @classmethod
-    def from_hit(cls, n: int, hit: SearchHit) -> Source:
-        return cls(n=n, doc_id=hit.doc_id, chunk_id=hit.chunk_id, title=hit.title, genre=hit.genre,
-                   source=hit.source, page=hit.page, heading=hit.heading, text=hit.text,
-                   doc_number=hit.doc_number, date=hit.date, start=hit.start, end=hit.end)
-
-    def to_json(self) -> dict:
-        return {"n": self.n, "doc_id": self.doc_id, "chunk_id": self.chunk_id, "title": self.title,
-                "genre": self.genre, "source": self.source, "page": self.page, "heading": self.heading,
-                "text": self.text, "doc_number": self.doc_number, "date": self.date}
+EXTRACT_PASSAGES = 5  # passages the extractive answer draws sentences from (each contributes its best)
+MIN_OVERLAP = 0.1  # a passage's best sentence is quoted only if it shares this much with the question
 
 
 @dataclass(frozen=True)
@@ -75,7 +46,7 @@ class Answer:
 
     def to_json(self) -> dict:
         return {"answer": self.answer, "mode": self.mode, "refused": self.refused,
-                "sources": [s.to_json() for s in self.sources], "notice": self.notice, "query": self.query}
+                "sources": [s.to_json("date") for s in self.sources], "notice": self.notice, "query": self.query}
 
 
 # -- follow-up questions ---------------------------------------------------------------
@@ -210,21 +181,29 @@ def score_sentences(query: str, hits: Sequence[SearchHit], passages: int = EXTRA
     return candidates
 
 
-def compose_extractive(query: str, hits: Sequence[SearchHit], max_sentences: int = 4,
-                       max_chars: int = 360) -> tuple[str, tuple[Source, ...]]:
+def compose_extractive(query: str, hits: Sequence[SearchHit], max_sentences: int = 6,
+                       max_chars: int = 480) -> tuple[str, tuple[Source, ...]]:
     """An answer made of the best passages' most relevant sentences, each followed by its ``[n]``.
 
+    Each of the best passages first contributes its most relevant sentence (so the answer cites
+    every passage retrieval ranked highest), then the best remaining sentences fill the answer.
     Sentences keep their passage's order (best passage first, then position inside it); near
     repeats are dropped; sources are numbered in order of first citation.
     """
     chosen: list[_Candidate] = []
     seen: list[set[str]] = []
     total = 0
-    for cand in sorted(score_sentences(query, hits), key=lambda c: -c.score):
+    ranked = sorted(score_sentences(query, hits), key=lambda c: -c.score)
+    ranked = [c for c in ranked if c.score - 0.2 / (c.rank + 1) >= MIN_OVERLAP] or ranked[:1]
+    best_per_passage = sorted({c.rank: c for c in reversed(ranked)}.values(), key=lambda c: -c.score)
+    for cand in best_per_passage + ranked:
+        if cand in chosen:
+            continue
         grams = _bigrams(cand.text)
         if any(len(grams & other) / (len(grams | other) or 1) > 0.6 for other in seen):
             continue
-        if chosen and total + len(cand.text) > max_chars:
+        guaranteed = cand in best_per_passage  # one sentence of every top passage, whatever the length
+        if chosen and not guaranteed and total + len(cand.text) > max_chars:
             continue
         chosen.append(cand)
         seen.append(grams)

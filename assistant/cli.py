@@ -173,10 +173,12 @@ def cmd_reindex(args) -> int:
 
 def cmd_eval(args) -> int:
     from .evaluate import evaluate
+    from .retrieve import RetrievalConfig
 
     progress = TerminalProgress()
     try:
-        result = evaluate(load_settings(index=args.index), Path(args.beir_dir), k=args.k, progress=progress)
+        result = evaluate(load_settings(index=args.index), Path(args.beir_dir), k=args.k, progress=progress,
+                          config=RetrievalConfig(method=args.method))
     finally:
         progress.close()
     if args.json:
@@ -379,6 +381,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("eval", parents=[common], help="evaluate retrieval on a BEIR-layout set")
     p.add_argument("beir_dir")
     p.add_argument("--k", type=int, default=10)
+    p.add_argument("--method", default="ranker", choices=("ranker", "rrf", "rrf3", "dense", "chars", "words"),
+                   help="fusion method (ablations); the product always uses ranker")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_eval)
 

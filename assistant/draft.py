@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from .departments import Department, suggest_departments
 from .formats import Format, SectionSpec, load_format
-from .models import SearchFilters, SearchHit
+from .models import SearchFilters, SearchHit, Source
 from .similar import SimilarDoc, corpus_idf, find_similar, with_genres
 from .textsim import HEADER_LINE, bigrams, dice, sentences, weighted_containment
 
@@ -72,32 +72,6 @@ class Section:
 
 
 @dataclass(frozen=True)
-class Source:
-    n: int
-    doc_id: str
-    chunk_id: str
-    title: str
-    genre: str
-    source: str
-    page: int | None
-    heading: str
-    text: str
-    doc_number: str | None = None
-    year: int | None = None
-    issuer: str | None = None
-
-    @classmethod
-    def from_hit(cls, n: int, hit: SearchHit) -> Source:
-        return cls(n, hit.doc_id, hit.chunk_id, hit.title, hit.genre, hit.source, hit.page, hit.heading, hit.text,
-                   hit.doc_number, hit.year, hit.issuer)
-
-    def to_json(self) -> dict:
-        return {"n": self.n, "doc_id": self.doc_id, "chunk_id": self.chunk_id, "title": self.title,
-                "genre": self.genre, "source": self.source, "page": self.page, "heading": self.heading,
-                "text": self.text, "doc_number": self.doc_number, "year": self.year}
-
-
-@dataclass(frozen=True)
 class DraftRequest:
     topic: str
     kind: str = "proposal"
@@ -131,7 +105,7 @@ class Draft:
             "kind": self.kind, "label": self.label, "title": self.title, "mode": self.mode, "notice": self.notice,
             "fields": [{"name": n, "value": v} for n, v in self.fields],
             "sections": [s.to_json() for s in self.sections],
-            "sources": [s.to_json() for s in self.sources],
+            "sources": [s.to_json("year") for s in self.sources],
             "similar": [d.to_json() for d in self.similar],
             "departments": [d.to_json() for d in self.departments],
         }

@@ -20,6 +20,7 @@ import numpy as np
 from .config import Settings
 from .ingest import ingest_texts
 from .models import DocMeta
+from .retrieve import RetrievalConfig
 from .service import Assistant
 from .store import ProgressFn, no_progress
 
@@ -104,9 +105,13 @@ def metrics(rankings: dict[str, list[str]], qrels: dict[str, dict[str, int]], k:
     return {name: round(value / n, 4) for name, value in totals.items()}
 
 
-def evaluate(settings: Settings, folder: Path, k: int = 10, progress: ProgressFn = no_progress) -> dict:
+def evaluate(settings: Settings, folder: Path, k: int = 10, progress: ProgressFn = no_progress,
+             config: RetrievalConfig | None = None) -> dict:
+    """Metrics of the production retriever (or of an ablation ``config``) on one BEIR set."""
     beir = load_beir(folder)
     assistant = open_eval_index(settings, beir, progress)
+    if config is not None:
+        assistant.retriever.config = config
     try:
         doc_passages = passage_ids_by_doc(assistant)
         assistant.search("预热", k=1)  # load the model and the keyword index before timing

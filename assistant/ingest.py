@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from .chunk import split_chunks
 from .clean import clean_pages
@@ -23,6 +24,8 @@ from .store import Index, PreparedDocument, ProgressFn, SourceInfo, no_progress,
 from .tokenize import word_tokens
 
 BATCH_CHUNKS = 64  # documents are written in groups of about this many chunks
+
+Item = TypeVar("Item")
 
 
 @dataclass
@@ -120,27 +123,37 @@ def prepare_text(index: Index, text: str, meta: DocMeta, overrides: dict | None 
 
 def ingest_texts(index: Index, items: list[tuple[str, str, DocMeta]], progress: ProgressFn = no_progress) -> IngestReport:
     """Ingest documents given as text: ``(source key, text, metadata)``; a key already stored is skipped."""
+    return _ingest_all(index, items, lambda item, batch: _ingest_text(index, *item, batch), BATCH_CHUNKS * 4, progress)
+
+
+def _ingest_text(index: Index, key: str, text: str, meta: DocMeta, batch: _Batch) -> FileResult:
+    result = FileResult(path=key, status="unchanged")
+    previous = index.registry.source(key)
+    if previous and previous.size == len(text):
+        result.doc_id = previous.doc_id
+        return result
+    doc = prepare_text(index, text, meta)
+    source = SourceInfo(path=key, shown_path=key, size=len(text), mtime_ns=0)
+    if index.registry.document(doc.doc_id):
+        index.attach_source(source, doc.doc_id)
+        result.doc_id = doc.doc_id
+        return result
+    result.status, result.doc_id, result.title = "added", doc.doc_id, meta.title
+    batch.add(batch.items[doc.doc_id][0] if doc.doc_id in batch.items else doc, source, result)
+    return result
+
+
+def _ingest_all(index: Index, items: list[Item], ingest_one: Callable[[Item, _Batch], FileResult], flush_chunks: int,
+                progress: ProgressFn) -> IngestReport:
+    """The loop both ingest entry points share: one result per item, prepared documents written in batches."""
     index.heal()
     embedded_before = index.embedded_count
     report = IngestReport()
     batch = _Batch()
-    for number, (key, text, meta) in enumerate(items, start=1):
+    for number, item in enumerate(items, start=1):
         progress("files", number - 1, len(items))
-        result = FileResult(path=key, status="unchanged")
-        report.files.append(result)
-        previous = index.registry.source(key)
-        if previous and previous.size == len(text):
-            result.doc_id = previous.doc_id
-            continue
-        doc = prepare_text(index, text, meta)
-        source = SourceInfo(path=key, shown_path=key, size=len(text), mtime_ns=0)
-        if index.registry.document(doc.doc_id):
-            index.attach_source(source, doc.doc_id)
-            result.doc_id = doc.doc_id
-            continue
-        result.status, result.doc_id, result.title = "added", doc.doc_id, meta.title
-        batch.add(batch.items[doc.doc_id][0] if doc.doc_id in batch.items else doc, source, result)
-        if batch.chunks() >= BATCH_CHUNKS * 4:
+        report.files.append(ingest_one(item, batch))
+        if batch.chunks() >= flush_chunks:
             batch.flush(index, progress)
     batch.flush(index, progress)
     progress("files", len(items), len(items))
@@ -183,28 +196,19 @@ def ingest_paths(index: Index, paths: list[Path], overrides: dict | None = None,
                  progress: ProgressFn = no_progress, original_names: dict[str, str] | None = None) -> IngestReport:
     """Ingest files and folders; every file gets a result, failures don't stop the batch."""
     overrides = validate_overrides(overrides or {})
-    index.heal()
-    embedded_before = index.embedded_count
-    files = list(dict.fromkeys(discover(paths)))
-    report = IngestReport()
-    batch = _Batch()
-    for number, path in enumerate(files, start=1):
-        progress("files", number - 1, len(files))
+    names = original_names or {}
+
+    def ingest_file(path: Path, batch: _Batch) -> FileResult:
         result = FileResult(path=str(path), status="failed")
-        report.files.append(result)
         try:
-            _ingest_one(index, path, overrides, batch, result, (original_names or {}).get(str(path)))
+            _ingest_one(index, path, overrides, batch, result, names.get(str(path)))
         except ReadError as exc:
             result.error = str(exc)
         except OSError as exc:
             result.error = f"cannot read file: {exc.strerror or exc}"
-        if batch.chunks() >= BATCH_CHUNKS:
-            batch.flush(index, progress)
-    batch.flush(index, progress)
-    progress("files", len(files), len(files))
-    report.documents, report.chunks = index.registry.counts()
-    report.embedded = index.embedded_count - embedded_before
-    return report
+        return result
+
+    return _ingest_all(index, list(dict.fromkeys(discover(paths))), ingest_file, BATCH_CHUNKS, progress)
 
 
 def _ingest_one(index: Index, path: Path, overrides: dict, batch: _Batch, result: FileResult,

@@ -259,9 +259,7 @@ class Library:
     # -- helpers ------------------------------------------------------------------------
     def _sources(self, doc_id: str) -> list[tuple[str, str | None]]:
         """(resolved path, original upload name) of every source of a document."""
-        rows = self.assistant.index.registry.db.execute(
-            "SELECT path, original_name FROM sources WHERE doc_id=? ORDER BY path", (doc_id,)).fetchall()
-        return [(row[0], row[1]) for row in rows]
+        return self.assistant.index.registry.source_names(doc_id)
 
     def _is_upload(self, path: str) -> bool:
         uploads = Path(resolve(self.assistant.settings.uploads_dir))
@@ -269,11 +267,8 @@ class Library:
 
     def _supersede(self, original_name: str, new_doc_id: str) -> list[str]:
         """Remove documents that only came from earlier uploads of ``original_name``; their ids."""
-        rows = self.assistant.index.registry.db.execute(
-            "SELECT DISTINCT doc_id FROM sources WHERE original_name=? AND doc_id<>?",
-            (original_name, new_doc_id)).fetchall()
         old = []
-        for (doc_id,) in rows:
+        for doc_id in self.assistant.index.registry.docs_uploaded_as(original_name, new_doc_id):
             sources = self._sources(doc_id)
             if sources and all(self._is_upload(p) and name == original_name for p, name in sources):
                 old.append((doc_id, [p for p, _ in sources]))

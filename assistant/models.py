@@ -1,7 +1,7 @@
 """Typed records that cross module boundaries, in data-flow order.
 
 read → ``RawDocument``; clean → ``CleanText``; metadata → ``DocMeta``;
-chunk → ``ChunkSpan`` → ``Chunk``; retrieve → ``SearchHit``.
+chunk → ``ChunkSpan`` → ``Chunk``; retrieve → ``SearchHit``; answer/draft → ``Source``.
 """
 
 from __future__ import annotations
@@ -145,6 +145,45 @@ class SearchHit:
             "heading": self.heading,
             "text": self.text,
         }
+
+
+@dataclass(frozen=True)
+class Source:
+    """A numbered passage behind an answer or a draft; ``n`` is the number its ``[n]`` markers use."""
+
+    n: int
+    doc_id: str
+    chunk_id: str
+    title: str
+    genre: str
+    source: str
+    page: int | None
+    heading: str
+    text: str
+    doc_number: str | None = None
+    year: int | None = None
+    issuer: str | None = None
+    date: str | None = None
+    start: int = 0
+    end: int = 0
+
+    @classmethod
+    def from_hit(cls, n: int, hit: SearchHit) -> Source:
+        return cls(n=n, doc_id=hit.doc_id, chunk_id=hit.chunk_id, title=hit.title, genre=hit.genre,
+                   source=hit.source, page=hit.page, heading=hit.heading, text=hit.text,
+                   doc_number=hit.doc_number, year=hit.year, issuer=hit.issuer, date=hit.date,
+                   start=hit.start, end=hit.end)
+
+    def to_json(self, *extra: str) -> dict:
+        """The passage and its 文号, plus the ``extra`` fields a caller's contract adds.
+
+        Answers add ``"date"``, drafts add ``"year"``.
+        """
+        data = {"n": self.n, "doc_id": self.doc_id, "chunk_id": self.chunk_id, "title": self.title,
+                "genre": self.genre, "source": self.source, "page": self.page, "heading": self.heading,
+                "text": self.text, "doc_number": self.doc_number}
+        data.update((name, getattr(self, name)) for name in extra)
+        return data
 
 
 ROLES = ("member", "staff", "admin")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -28,7 +29,12 @@ FEATURES = (
     "bigram_cover",  # share of the query's distinct character bigrams found in the chunk
     "word_cover",  # share of the query's distinct words found in the chunk
     "log_len",  # log of chunk length in characters
+    "lead_dice",  # Dice overlap of query bigrams and the bigrams of the passage's first sentence
+    "longest_match",  # longest query substring (≤ 12 chars) found in the passage, / min(12, query length)
+    "lead_longest_match",  # the same within the first sentence (replies restate the request there)
 )
+LEAD_CHARS = 60
+_SENTENCE_END = re.compile(r"[。！？；\n]")
 RANK_K = 10.0
 WEIGHTS_FILE = Path(__file__).with_name("data") / "ranker.json"
 
@@ -64,6 +70,34 @@ def _reciprocal(ranks: np.ndarray) -> np.ndarray:
     return np.where(ranks > 0, 1.0 / (RANK_K + ranks), 0.0)
 
 
+def lead(text: str) -> str:
+    """The first sentence of a passage (at most LEAD_CHARS characters)."""
+    match = _SENTENCE_END.search(text, 4)
+    return text[: min(match.start() if match else len(text), LEAD_CHARS)]
+
+
+def _bigram_set(text: str) -> set[str]:
+    return {text[i : i + 2] for i in range(len(text) - 1)}
+
+
+def dice(a: set[str], b: set[str]) -> float:
+    return 2 * len(a & b) / (len(a) + len(b)) if a and b else 0.0
+
+
+def longest_match(query: str, text: str, longest: int = 12) -> float:
+    """Length of the longest substring of ``query`` (up to ``longest``) inside ``text``, normalised."""
+    query = "".join(query.split())
+    cap = min(longest, len(query))
+    if cap == 0:
+        return 0.0
+    best = 0
+    for n in range(2, cap + 1):
+        if not any(query[i : i + n] in text for i in range(len(query) - n + 1)):
+            break
+        best = n
+    return best / cap
+
+
 def feature_matrix(
     dense_sim: np.ndarray,
     dense_rank: np.ndarray,
@@ -74,8 +108,16 @@ def feature_matrix(
     texts: list[str],
     query_bigrams: set[str],
     query_words: set[str],
+    passages: list[str] | None = None,
+    query: str = "",
 ) -> np.ndarray:
-    """Features of n candidates (ranks are 1-based, 0 = not retrieved by that retriever)."""
+    """Features of n candidates (ranks are 1-based, 0 = not retrieved by that retriever).
+
+    ``texts`` are what was embedded (title and heading path + passage), ``passages`` the
+    passages alone (default: the texts)."""
+    passages = texts if passages is None else passages
+    leads = [lead(p) for p in passages]
+    query_bigram_set = _bigram_set("".join(query.split()))
     n = len(texts)
     best_dense = float(dense_sim.max()) if n else 0.0
     best_chars = float(chars_score.max()) if n and chars_score.max() > 0 else 1.0
@@ -93,6 +135,9 @@ def feature_matrix(
         bigram_cover,
         word_cover,
         np.array([math.log1p(len(t)) for t in texts]),
+        np.array([dice(query_bigram_set, _bigram_set(lead_text)) for lead_text in leads]),
+        np.array([longest_match(query, p) for p in passages]),
+        np.array([longest_match(query, lead_text) for lead_text in leads]),
     ]
     return np.stack(columns, axis=1).astype(np.float64) if n else np.zeros((0, len(FEATURES)))
 

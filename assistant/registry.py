@@ -197,6 +197,10 @@ class Registry:
                            visibility=row[7], extra=json.loads(row[8]))
             records.append(DocumentRecord(doc_id=row[0], meta=meta, state=row[10], chunk_count=row[13],
                                           overrides=json.loads(row[9]), added_at=row[11], updated_at=row[12]))
+        if len(records) == 1:
+            records[0].sources = [r[0] for r in self.db.execute(
+                "SELECT shown_path FROM sources WHERE doc_id=? ORDER BY shown_path", (records[0].doc_id,))]
+            return records
         shown = self.shown_paths()
         for record in records:
             record.sources = shown.get(record.doc_id, [])
@@ -241,6 +245,16 @@ class Registry:
             paths.setdefault(doc_id, []).append(shown)
         return paths
 
+    def source_names(self, doc_id: str) -> list[tuple[str, str | None]]:
+        """(path, original upload name or None) of every source of ``doc_id``, by path."""
+        return [(r[0], r[1]) for r in self.db.execute(
+            "SELECT path, original_name FROM sources WHERE doc_id=? ORDER BY path", (doc_id,))]
+
+    def docs_uploaded_as(self, original_name: str, except_doc_id: str) -> list[str]:
+        """Ids of the documents other than ``except_doc_id`` with a source uploaded as ``original_name``."""
+        return [r[0] for r in self.db.execute(
+            "SELECT DISTINCT doc_id FROM sources WHERE original_name=? AND doc_id<>?", (original_name, except_doc_id))]
+
     # -- chunks -------------------------------------------------------------------------
     def insert_chunks(self, chunks: list[StoredChunk]) -> None:
         self.db.executemany(
@@ -268,6 +282,10 @@ class Registry:
     def embed_texts(self, chunk_ids: list[str]) -> dict[str, str]:
         marks = ",".join("?" * len(chunk_ids))
         return dict(self.db.execute(f"SELECT chunk_id, embed_text FROM chunks WHERE chunk_id IN ({marks})", chunk_ids))
+
+    def chunk_texts(self, chunk_ids: list[str]) -> dict[str, str]:
+        marks = ",".join("?" * len(chunk_ids))
+        return dict(self.db.execute(f"SELECT chunk_id, text FROM chunks WHERE chunk_id IN ({marks})", chunk_ids))
 
     def ready_chunk_rows(self):
         """(chunk_id, doc_id, words, embed_text) of every ready chunk, in a stable order."""

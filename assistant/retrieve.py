@@ -52,10 +52,13 @@ class Candidates:
     words_rank: np.ndarray
     query_bigrams: frozenset[str]
     query_words: frozenset[str]
+    passages: list[str]  # the chunk texts alone
+    query: str
 
     def features(self) -> np.ndarray:
         return feature_matrix(self.dense_sim, self.dense_rank, self.chars_score, self.chars_rank, self.words_score,
-                              self.words_rank, self.texts, set(self.query_bigrams), set(self.query_words))
+                              self.words_rank, self.texts, set(self.query_bigrams), set(self.query_words),
+                              self.passages, self.query)
 
 
 @dataclass
@@ -131,6 +134,7 @@ class Retriever:
                 keyword_scores[name] = scores  # kept whole: candidates of other retrievers need theirs too
         chunk_ids = list(dict.fromkeys([*dense, *keyword_rank["chars"], *keyword_rank["words"]]))
         texts = self.index.registry.embed_texts(chunk_ids)
+        passages = self.index.registry.chunk_texts(chunk_ids)
         chunk_ids = [c for c in chunk_ids if c in texts]  # drop stale ids of documents being rewritten
         missing = [c for c in chunk_ids if c not in dense]
         sims = dict(dense)
@@ -155,6 +159,7 @@ class Retriever:
             chars_score=keyword_column("chars"), chars_rank=column(keyword_rank["chars"]),
             words_score=keyword_column("words"), words_rank=column(keyword_rank["words"]),
             query_bigrams=bigrams, query_words=frozenset(word_tokens(query)),
+            passages=[passages[c] for c in chunk_ids], query=query,
         )
 
     def scores(self, found: Candidates) -> np.ndarray:

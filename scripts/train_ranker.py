@@ -79,23 +79,24 @@ def evaluate_scores(groups: list[dict], scores: list[np.ndarray], k: int = 10) -
     return hits / len(groups), mrr / len(groups)
 
 
-def fit(groups: list[dict], l2: float = 1e-3, steps: int = 400, lr: float = 0.05) -> LinearRanker:
-    """Listwise softmax loss (ListNet with one-hot targets), full-batch Adam."""
-    usable = [g for g in groups if g["y"].sum() > 0]
-    all_x = np.concatenate([g["x"] for g in usable])
-    mean, scale = all_x.mean(axis=0), all_x.std(axis=0) + 1e-9
-    xs = [(g["x"] - mean) / scale for g in usable]
-    targets = [g["y"] / g["y"].sum() for g in usable]
-    w = np.zeros(len(FEATURES))
+def fit(groups: list[dict], l2: float = 1e-3, steps: int = 300, lr: float = 0.05) -> LinearRanker:
+    """Listwise softmax loss (ListNet with one-hot targets), full-batch Adam, vectorised over groups."""
+    usable = [g for g in groups if g["y"].sum() > 0 and len(g["y"])]
+    x = np.concatenate([g["x"] for g in usable])
+    mean, scale = x.mean(axis=0), x.std(axis=0) + 1e-9
+    x = (x - mean) / scale
+    target = np.concatenate([g["y"] / g["y"].sum() for g in usable])
+    starts = np.cumsum([0] + [len(g["y"]) for g in usable[:-1]])
+    group_of = np.repeat(np.arange(len(usable)), [len(g["y"]) for g in usable])
+    w = np.zeros(x.shape[1])
     m = np.zeros_like(w)
     v = np.zeros_like(w)
     for step in range(1, steps + 1):
-        grad = l2 * w
-        for x, t in zip(xs, targets):
-            s = x @ w
-            p = np.exp(s - s.max())
-            p /= p.sum()
-            grad += x.T @ (p - t) / len(xs)
+        s = x @ w
+        s = s - np.maximum.reduceat(s, starts)[group_of]
+        e = np.exp(s)
+        p = e / np.add.reduceat(e, starts)[group_of]
+        grad = x.T @ (p - target) / len(usable) + l2 * w
         m = 0.9 * m + 0.1 * grad
         v = 0.999 * v + 0.001 * grad**2
         w -= lr * (m / (1 - 0.9**step)) / (np.sqrt(v / (1 - 0.999**step)) + 1e-8)
@@ -126,7 +127,8 @@ def main() -> None:
         rrf = evaluate_scores(groups, [g["rrf"] for g in groups])
         cv = evaluate_scores(groups, [cv_scores[i] for i in idx])
         others = [g for g in everything if g["set"] != name]
-        cross = evaluate_scores(groups, [fit(others).score(g["x"]) for g in groups]) if others else (0, 0)
+        other_model = fit(others) if others else None
+        cross = evaluate_scores(groups, [other_model.score(g["x"]) for g in groups]) if other_model else (0, 0)
         print(f"| {name} | {rrf[0]:.3f} / {rrf[1]:.3f} | {cv[0]:.3f} / {cv[1]:.3f} | {cross[0]:.3f} / {cross[1]:.3f} |")
     final = fit(everything)
     WEIGHTS_FILE.write_text(json.dumps(final.to_json(), indent=1), encoding="utf-8")

@@ -57,6 +57,20 @@ def make_docx(path: Path, title: str = DOCX_TITLE, paragraphs: list[str] = DOCX_
     return path
 
 
+def make_text_as_pdf(path: Path, text: str) -> Path:
+    """A plain-text file named .pdf: an upload whose content does not match its extension."""
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def make_oversized_pdf(path: Path, size_mb: int = 60) -> Path:
+    """A sparse file of ``size_mb`` MiB with a PDF header: an upload over the size limit."""
+    with path.open("wb") as fh:
+        fh.write(b"%PDF-1.4\n")
+        fh.truncate(size_mb * 1024 * 1024)
+    return path
+
+
 def add_users(assistant: Assistant, *roles: str) -> None:
     for role in roles or ("member", "staff", "admin"):
         assistant.accounts.add(f"{role}1", role, PASSWORDS[role])

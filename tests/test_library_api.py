@@ -8,7 +8,8 @@ from gradio_client.exceptions import AppError
 
 from assistant.models import User, filters_for
 
-from .library_helpers import DOCX_TITLE, PDF_TITLE, add_users, login, make_docx, make_pdf, served
+from .library_helpers import (DOCX_TITLE, PDF_TITLE, add_users, login, make_docx, make_oversized_pdf, make_pdf,
+                              make_text_as_pdf, served)
 
 MEMBER = User("member1", "member")
 STAFF = User("staff1", "staff")
@@ -133,12 +134,8 @@ def test_internal_documents_never_reach_members(app_url, tmp_path):
 
 def test_refused_uploads_through_the_api_change_nothing(app_url, tmp_path):
     assistant, url = app_url
-    fake = tmp_path / "伪装.pdf"
-    fake.write_text("这其实是一个纯文本文件，只是改了扩展名。\n" * 20, encoding="utf-8")
-    big = tmp_path / "超大文件.pdf"
-    with big.open("wb") as fh:
-        fh.write(b"%PDF-1.4\n")
-        fh.truncate(60 * 1024 * 1024)
+    fake = make_text_as_pdf(tmp_path / "伪装.pdf", "这其实是一个纯文本文件，只是改了扩展名。\n" * 20)
+    big = make_oversized_pdf(tmp_path / "超大文件.pdf")
     staff = client(url, "staff")
     results, summary = staff.predict([handle_file(str(fake)), handle_file(str(big))], "", "public", True,
                                      api_name="/upload_documents")

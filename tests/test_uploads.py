@@ -9,7 +9,7 @@ from assistant.library import Library
 from assistant.models import User
 from assistant.uploads import UploadRefused, safe_name, store_upload
 
-from .library_helpers import DOCX_TITLE, PDF_TITLE, make_docx, make_pdf
+from .library_helpers import DOCX_TITLE, PDF_TITLE, make_docx, make_oversized_pdf, make_pdf, make_text_as_pdf
 
 STAFF = User("staff1", "staff")
 MEMBER = User("member1", "member")
@@ -52,12 +52,8 @@ def test_each_refusal_is_one_clear_line_and_changes_nothing(make_assistant, tmp_
     before = snapshot(assistant)
 
     passwd = make_pdf(tmp_path / "p.pdf")
-    fake = tmp_path / "fake.pdf"
-    fake.write_text("只是一个改了扩展名的文本文件。\n" * 10, encoding="utf-8")
-    big = tmp_path / "big.pdf"
-    with big.open("wb") as fh:
-        fh.write(b"%PDF-1.4\n")
-        fh.truncate(60 * 1024 * 1024)
+    fake = make_text_as_pdf(tmp_path / "fake.pdf", "只是一个改了扩展名的文本文件。\n" * 10)
+    big = make_oversized_pdf(tmp_path / "big.pdf")
     report = library.upload(STAFF, [(passwd, "../../etc/passwd.pdf"), (big, "big.pdf"), (fake, "fake.pdf")])
     reasons = [(r.status, r.reason) for r in report.results]
     assert reasons == [

@@ -12,8 +12,8 @@ from collections.abc import Iterable, Sequence
 
 import gradio as gr
 
-from ..answer import Answer, Source
-from ..models import GENRE_LABELS, User, filters_for
+from ..answer import Answer
+from ..models import GENRE_LABELS, Source, User, filters_for
 from ..registry import DocumentRecord
 from ..tokenize import query_terms
 from .context import WebContext
