@@ -152,11 +152,17 @@ def unwrap_lines(text: str, min_line: int = 20) -> str:
     return "\n".join(out)
 
 
+# Formulaic sentences of replies and letters that answer nothing ("……收悉。", "感谢您……").
+_FORMULAIC = re.compile(r"收悉|现答复如下|现将.{0,12}答复如下|感谢您|感谢你|联系人|联系电话|此件公开发布|特此(?:通知|函复|答复)")
+
+
 def _sentences(passage: str) -> list[str]:
-    """Sentences of a passage worth quoting: not headings, not fragments."""
+    """Sentences of a passage worth quoting: not headings, not fragments, not formulas."""
     out = []
     for piece in split_sentences(unwrap_lines(passage)):
         sentence = piece.strip()
+        if _FORMULAIC.search(sentence):
+            continue
         ends = sentence.endswith(("。", "！", "？", "；", "!", "?", ";"))
         if not ends and not piece.endswith("\n"):
             continue  # cut off by the chunk boundary

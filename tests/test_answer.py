@@ -202,3 +202,10 @@ def test_cli_ask_json(corpus_assistant, embed_cache, tmp_path):
                            capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)
     assert plain.returncode == 0, plain.stderr
     assert REFUSAL in plain.stdout and "最接近的文档" in plain.stdout
+
+
+def test_extractive_answer_skips_reply_formulas():
+    hits = [hit(1, "您提出的《关于加装电梯的提案》收悉。市财政对加装电梯项目每台补助18万元。感谢您对住房工作的关心和支持。")]
+    text, _ = compose_extractive("加装电梯补助多少", hits)
+    assert "收悉" not in text and "感谢您" not in text
+    assert "每台补助18万元[1]" in text
