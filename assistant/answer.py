@@ -30,6 +30,7 @@ COVERAGE_WEIGHT = 0.05  # support = best similarity + COVERAGE_WEIGHT × coverag
 MODEL_SOURCES = 6  # passages given to the model
 EXTRACT_PASSAGES = 5  # passages the extractive answer draws sentences from (each contributes its best)
 MIN_OVERLAP = 0.1  # a passage's best sentence is quoted only if it shares this much with the question
+SIMILAR_MARGIN = 0.03  # …or if its cosine similarity is within this of the best passage's
 
 
 @dataclass(frozen=True)
@@ -156,7 +157,7 @@ def unwrap_lines(text: str, min_line: int = 20) -> str:
 _FORMULAIC = re.compile(r"收悉|现答复如下|现将.{0,12}答复如下|感谢您|感谢你|联系人|联系电话|此件公开发布|特此(?:通知|函复|答复)")
 
 
-def _sentences(passage: str) -> list[str]:
+def _sentences(passage: str, min_words: int = 12) -> list[str]:
     """Sentences of a passage worth quoting: not headings, not fragments, not formulas."""
     out = []
     for piece in split_sentences(unwrap_lines(passage)):
@@ -167,7 +168,7 @@ def _sentences(passage: str) -> list[str]:
         if not ends and not piece.endswith("\n"):
             continue  # cut off by the chunk boundary
         words = len(_CJK_OR_WORD.findall(_ENUMERATOR.sub("", sentence)))
-        if words >= 12 or (ends and words >= 8):
+        if words >= min_words or (ends and words >= min(8, min_words)):
             out.append(sentence)
     return out
 
@@ -179,7 +180,8 @@ def score_sentences(query: str, hits: Sequence[SearchHit], passages: int = EXTRA
     q_bigrams = _bigrams(query)
     candidates = []
     for rank, hit in enumerate(hits[:passages]):
-        for position, sentence in enumerate(_sentences(hit.text)):
+        # a short answer passage (lists, FAQ replies) still gets its sentences quoted
+        for position, sentence in enumerate(_sentences(hit.text) or _sentences(hit.text, min_words=4)):
             term_overlap = sum(len(t) for t in terms if t in sentence) / weight
             bigram_overlap = len(q_bigrams & _bigrams(sentence)) / (len(q_bigrams) or 1)
             score = 0.6 * term_overlap + 0.4 * bigram_overlap + 0.2 / (rank + 1)
@@ -199,9 +201,13 @@ def compose_extractive(query: str, hits: Sequence[SearchHit], max_sentences: int
     chosen: list[_Candidate] = []
     seen: list[set[str]] = []
     total = 0
-    ranked = sorted(score_sentences(query, hits), key=lambda c: -c.score)
-    ranked = [c for c in ranked if c.score - 0.2 / (c.rank + 1) >= MIN_OVERLAP] or ranked[:1]
-    best_per_passage = sorted({c.rank: c for c in reversed(ranked)}.values(), key=lambda c: -c.score)
+    scored = sorted(score_sentences(query, hits), key=lambda c: -c.score)
+    ranked = [c for c in scored if c.score - 0.2 / (c.rank + 1) >= MIN_OVERLAP] or scored[:1]
+    # every top passage that shares words with the question, or is about as close to it in meaning
+    # as the best passage, is quoted at least once (its best sentence; else its first)
+    close = {i for i, h in enumerate(hits[:EXTRACT_PASSAGES]) if h.similarity >= hits[0].similarity - SIMILAR_MARGIN}
+    shares = [c for c in scored if c.score - 0.2 / (c.rank + 1) > 0 or (c.rank in close and c.position == 0)]
+    best_per_passage = sorted({c.rank: c for c in reversed(shares)}.values(), key=lambda c: -c.score)
     for cand in best_per_passage + ranked:
         if cand in chosen:
             continue

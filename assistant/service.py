@@ -133,7 +133,7 @@ class Assistant:
         """
         previous = _previous_questions(history)
         query = resolve_followup(question, previous)
-        hits = self.search(query, k=10, filters=filters, per_doc=2)
+        hits = self.search(query, k=10, filters=filters, per_doc=1)
         answers = answer_stream(query, hits, self.settings, question=question.strip(), previous=previous,
                                 stream=stream)
         return answers if stream else final(answers)

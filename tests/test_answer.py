@@ -80,7 +80,7 @@ def test_extractive_answer_quotes_relevant_sentences_with_markers_in_order():
     hits = [
         hit(1, "第十六条 市级财政对加装电梯项目按照每台18万元给予补助。县（区）可以另行补助。\n第十七条 本办法自发布之日起施行。"),
         hit(2, "加装电梯的补助资金由市财政局按季度拨付。会议还讨论了其他事项。"),
-        hit(3, "与问题无关的一段文字，讲的是公园绿化养护安排。"),
+        hit(3, "与问题无关的一段文字，讲的是公园绿化养护安排。", similarity=0.8),
     ]
     text, sources = compose_extractive("加装电梯每台补助多少钱", hits)
     lines = text.splitlines()
