@@ -31,6 +31,7 @@ MODEL_SOURCES = 6  # passages given to the model
 EXTRACT_PASSAGES = 5  # passages the extractive answer draws sentences from (each contributes its best)
 MIN_OVERLAP = 0.1  # a passage's best sentence is quoted only if it shares this much with the question
 SIMILAR_MARGIN = 0.03  # …or if its cosine similarity is within this of the best passage's
+CLOSE_SIMILARITY = 0.85  # …or at least this (e5 cosine; unrelated Chinese passages score ≈ 0.75–0.82)
 
 
 @dataclass(frozen=True)
@@ -157,10 +158,16 @@ def unwrap_lines(text: str, min_line: int = 20) -> str:
 _FORMULAIC = re.compile(r"收悉|现答复如下|现将.{0,12}答复如下|感谢您|感谢你|联系人|联系电话|此件公开发布|特此(?:通知|函复|答复)")
 
 
-def _sentences(passage: str, min_words: int = 12) -> list[str]:
-    """Sentences of a passage worth quoting: not headings, not fragments, not formulas."""
+def _sentences(passage: str, min_words: int = 12, whole: bool = False) -> list[str]:
+    """Sentences of a passage worth quoting: not headings, not fragments, not formulas.
+
+    ``whole``: the passage ends where its paragraph ends (chunks end at sentence or paragraph
+    ends), so an unterminated last piece — a table row, a list — is complete, not cut off."""
     out = []
-    for piece in split_sentences(unwrap_lines(passage)):
+    pieces = split_sentences(unwrap_lines(passage))
+    if whole and pieces and not pieces[-1].endswith("\n"):
+        pieces[-1] += "\n"
+    for piece in pieces:
         sentence = piece.strip()
         if _FORMULAIC.search(sentence):
             continue
@@ -181,7 +188,7 @@ def score_sentences(query: str, hits: Sequence[SearchHit], passages: int = EXTRA
     candidates = []
     for rank, hit in enumerate(hits[:passages]):
         # a short answer passage (lists, FAQ replies) still gets its sentences quoted
-        for position, sentence in enumerate(_sentences(hit.text) or _sentences(hit.text, min_words=4)):
+        for position, sentence in enumerate(_sentences(hit.text) or _sentences(hit.text, min_words=4, whole=True)):
             term_overlap = sum(len(t) for t in terms if t in sentence) / weight
             bigram_overlap = len(q_bigrams & _bigrams(sentence)) / (len(q_bigrams) or 1)
             score = 0.6 * term_overlap + 0.4 * bigram_overlap + 0.2 / (rank + 1)
@@ -195,8 +202,9 @@ def compose_extractive(query: str, hits: Sequence[SearchHit], max_sentences: int
 
     Each of the best passages first contributes its most relevant sentence (so the answer cites
     every passage retrieval ranked highest), then the best remaining sentences fill the answer.
-    Sentences keep their passage's order (best passage first, then position inside it); near
-    repeats are dropped; sources are numbered in order of first citation.
+    Sentences keep their passage's order (best passage first, then position inside it); a near
+    repeat from another top passage adds that passage's marker to the sentence already quoted;
+    sources are numbered in order of first citation.
     """
     chosen: list[_Candidate] = []
     seen: list[set[str]] = []
@@ -205,16 +213,22 @@ def compose_extractive(query: str, hits: Sequence[SearchHit], max_sentences: int
     ranked = [c for c in scored if c.score - 0.2 / (c.rank + 1) >= MIN_OVERLAP] or scored[:1]
     # every top passage that shares words with the question, or is about as close to it in meaning
     # as the best passage, is quoted at least once (its best sentence; else its first)
-    close = {i for i, h in enumerate(hits[:EXTRACT_PASSAGES]) if h.similarity >= hits[0].similarity - SIMILAR_MARGIN}
+    close = {i for i, h in enumerate(hits[:EXTRACT_PASSAGES])
+             if h.similarity >= min(hits[0].similarity - SIMILAR_MARGIN, CLOSE_SIMILARITY)}
     shares = [c for c in scored if c.score - 0.2 / (c.rank + 1) > 0 or (c.rank in close and c.position == 0)]
     best_per_passage = sorted({c.rank: c for c in reversed(shares)}.values(), key=lambda c: -c.score)
+    also: dict[int, list[int]] = {}  # chosen sentence → further passages that say the same
     for cand in best_per_passage + ranked:
         if cand in chosen:
             continue
         grams = _bigrams(cand.text)
-        if any(len(grams & other) / (len(grams | other) or 1) > 0.6 for other in seen):
-            continue
         guaranteed = cand in best_per_passage  # one sentence of every top passage, whatever the length
+        repeat = next((j for j, other in enumerate(seen) if len(grams & other) / (len(grams | other) or 1) > 0.6), None)
+        if repeat is not None:
+            extra = also.setdefault(id(chosen[repeat]), [])
+            if guaranteed and chosen[repeat].rank != cand.rank and cand.rank not in extra:
+                extra.append(cand.rank)  # cite it where it is said
+            continue
         if chosen and not guaranteed and total + len(cand.text) > max_chars:
             continue
         chosen.append(cand)
@@ -226,16 +240,16 @@ def compose_extractive(query: str, hits: Sequence[SearchHit], max_sentences: int
     numbers: dict[int, int] = {}
     lines = []
     for cand in chosen:
-        n = numbers.setdefault(cand.rank, len(numbers) + 1)
-        lines.append(_with_marker(cand.text, n))
+        cited = [numbers.setdefault(rank, len(numbers) + 1) for rank in (cand.rank, *also.get(id(cand), ()))]
+        lines.append(_with_marker(cand.text, *cited))
     sources = tuple(Source.from_hit(n, hits[rank]) for rank, n in numbers.items())
     return "\n".join(lines), sources
 
 
-def _with_marker(sentence: str, n: int) -> str:
-    """``…万元。`` → ``…万元[1]。``: the marker goes before the closing punctuation."""
+def _with_marker(sentence: str, *numbers: int) -> str:
+    """``…万元。`` → ``…万元[1]。`` (or ``[1][3]``): markers go before the closing punctuation."""
     body = sentence.rstrip("。！？；!?;")
-    return f"{body}[{n}]{sentence[len(body):] or '。'}"
+    return f"{body}{''.join(f'[{n}]' for n in numbers)}{sentence[len(body):] or '。'}"
 
 
 def extractive_answer(query: str, hits: Sequence[SearchHit], notice: str = EXTRACTIVE_NOTICE) -> Answer:

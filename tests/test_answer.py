@@ -97,7 +97,8 @@ def test_extractive_answer_drops_repeated_sentences_and_truncated_ends():
     text, sources = compose_extractive("普惠托育运营补助多少", hits)
     assert text.count("2000元") == 1
     assert "一万" not in text  # the passage was cut mid-sentence by the chunker
-    assert len(sources) == 1
+    assert "补助[1][2]。" in text  # said once, credited to both passages that say it
+    assert [s.doc_id for s in sources] == ["doc1", "doc2"]
 
 
 def test_pdf_line_wraps_are_joined_but_headings_kept():
