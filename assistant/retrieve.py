@@ -12,8 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from .keyword_index import FIELDS, query_tokens
-from .rank import feature_matrix, load_ranker
 from .models import SearchFilters, SearchHit
+from .rank import feature_matrix, load_ranker
 from .registry import DocumentRecord
 from .store import Index
 from .tokenize import char_ngrams, word_tokens

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
 
 from assistant.similar import Candidate, draft_queries, score_candidates, sentence_pairs, topic_of
 
