@@ -161,10 +161,30 @@ def _join_title_lines(lines: Sequence[str], index: int) -> str:
         text = strip_markdown(line)
         if title_complete(title) or line.startswith("#") or is_skippable_header(text):
             break
+        if ends_title(text) and not title_complete(title + text):
+            break
         if not is_title_like(text) or len(title) + len(text) > _TITLE_MAX:
             break
         title += _strip_trailing_doc_number(text)
     return title
+
+
+# Lines that follow a title but never continue it: labelled fields (反映人：…, 议题：…, 提案号：…),
+# issue/date lines (…2023年第31期, 2024年9月) and organisation-only lines (…委员联络组, …办公室).
+_FIELD_LINE_RE = re.compile(r"^[\u4e00-\u9fff]{2,6}[：:]")
+_ISSUE_LINE_RE = re.compile(r"\d{4}\s*年\s*(?:第\s*\d+\s*期|\d{1,2}\s*月)|第\s*\d+\s*期$|^\d{4}\s*年\s*\d{1,2}\s*月")
+_MEETING_LINE_RE = re.compile(r"次会议|大会发言|发言摘要")
+_ORG_LINE_RE = re.compile(r"(?:联络组|委员会|办公室|办公厅|人民政府|政协|委员会办公室|局|厅|社|会)$")
+
+
+def ends_title(next_line: str) -> bool:
+    """True when ``next_line`` is a field, issue/date or organisation line, not a title continuation."""
+    text = next_line.strip()
+    if _FIELD_LINE_RE.match(text) or _ISSUE_LINE_RE.search(text):
+        return True
+    if "关于" in text:
+        return False
+    return bool(_MEETING_LINE_RE.search(text)) or (len(text) <= 20 and bool(_ORG_LINE_RE.search(text)))
 
 
 def title_complete(title: str) -> bool:

@@ -166,3 +166,12 @@ def test_two_line_title_with_headers() -> None:
     assert meta.title == "关于进一步加强物业管理工作的通知"
     assert meta.doc_number == "江建发〔2024〕7号"
     assert meta.date == "2024-03-01"
+
+
+def test_title_stops_before_issue_field_and_organisation_lines():
+    report = "农村独居老人吃饭难问题值得关注\n某市政协社情民意信息2023年第31期\n反映人：某某\n\n一、基本情况\n正文。"
+    assert detect_metadata(report, "r.txt").title == "农村独居老人吃饭难问题值得关注"
+    record = "协商议事会协商纪要——某小区加装电梯\n\n某区委员联络组\n2024年9月\n\n议题：低层住户意见分歧如何化解\n"
+    assert detect_metadata(record, "c.txt").title == "协商议事会协商纪要——某小区加装电梯"
+    speech = "为新就业形态劳动者织密社会保障网\n某市政协十四届四次会议大会发言摘要\n发言人：某某\n正文。"
+    assert detect_metadata(speech, "s.txt").title == "为新就业形态劳动者织密社会保障网"
