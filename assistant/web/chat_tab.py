@@ -6,6 +6,8 @@ which answers with the caller's visibility, like the page.
 
 from __future__ import annotations
 
+import datetime
+
 import html
 import re
 from collections.abc import Iterable, Sequence
@@ -120,7 +122,7 @@ def render_sources(answer: Answer, texts: dict[str, str]) -> str:
 
 
 def _year(value) -> int | None:
-    """A year bound from a number field; empty or 0 means no bound."""
+    """A year bound from a year field; empty, 0 or "不限" means no bound."""
     try:
         year = int(value) if value not in (None, "") else 0
     except (TypeError, ValueError):
@@ -191,9 +193,12 @@ def build(ctx: WebContext) -> None:
             with gr.Accordion("检索范围", open=True):
                 genres = gr.Dropdown(choices=[(label, g) for g, label in GENRE_LABELS.items()], multiselect=True,
                                      label="文种", elem_id="chat-genres")
+                years = ["不限", *map(str, range(datetime.date.today().year, 1949, -1))]
                 with gr.Row():
-                    year_from = gr.Number(None, label="起始年份", precision=0, elem_id="chat-year-from")
-                    year_to = gr.Number(None, label="截止年份", precision=0, elem_id="chat-year-to")
+                    year_from = gr.Dropdown(years, value="不限", label="起始年份", allow_custom_value=True,
+                                            elem_id="chat-year-from")
+                    year_to = gr.Dropdown(years, value="不限", label="截止年份", allow_custom_value=True,
+                                          elem_id="chat-year-to")
             sources = gr.HTML(EMPTY_SOURCES, elem_id="chat-sources", css_template=CSS)
     previous = gr.State([])
 
