@@ -18,6 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .textsim import dice
+
 FEATURES = (
     "dense_sim",  # cosine of query and chunk embeddings
     "dense_gap",  # dense_sim minus the best candidate's
@@ -76,12 +78,9 @@ def lead(text: str) -> str:
     return text[: min(match.start() if match else len(text), LEAD_CHARS)]
 
 
-def _bigram_set(text: str) -> set[str]:
+def adjacent_pairs(text: str) -> set[str]:
+    """Every two adjacent characters of ``text``, punctuation included."""
     return {text[i : i + 2] for i in range(len(text) - 1)}
-
-
-def dice(a: set[str], b: set[str]) -> float:
-    return 2 * len(a & b) / (len(a) + len(b)) if a and b else 0.0
 
 
 def longest_match(query: str, text: str, longest: int = 12) -> float:
@@ -117,7 +116,7 @@ def feature_matrix(
     passages alone (default: the texts)."""
     passages = texts if passages is None else passages
     leads = [lead(p) for p in passages]
-    query_bigram_set = _bigram_set("".join(query.split()))
+    query_bigram_set = adjacent_pairs("".join(query.split()))
     n = len(texts)
     best_dense = float(dense_sim.max()) if n else 0.0
     best_chars = float(chars_score.max()) if n and chars_score.max() > 0 else 1.0
@@ -135,7 +134,7 @@ def feature_matrix(
         bigram_cover,
         word_cover,
         np.array([math.log1p(len(t)) for t in texts]),
-        np.array([dice(query_bigram_set, _bigram_set(lead_text)) for lead_text in leads]),
+        np.array([dice(query_bigram_set, adjacent_pairs(lead_text)) for lead_text in leads]),
         np.array([longest_match(query, p) for p in passages]),
         np.array([longest_match(query, lead_text) for lead_text in leads]),
     ]

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from .keyword_index import FIELDS, query_tokens
-from .models import SearchFilters, SearchHit
-from .rank import feature_matrix, load_ranker
+from .models import Chunk, SearchFilters, SearchHit
+from .rank import adjacent_pairs, feature_matrix, load_ranker
 from .registry import DocumentRecord
 from .store import Index
 from .tokenize import char_ngrams, word_tokens
@@ -52,13 +52,13 @@ class Candidates:
     words_rank: np.ndarray
     query_bigrams: frozenset[str]
     query_words: frozenset[str]
-    passages: list[str]  # the chunk texts alone
+    chunks: list[Chunk]  # the candidates themselves (their texts are the passages alone)
     query: str
 
     def features(self) -> np.ndarray:
         return feature_matrix(self.dense_sim, self.dense_rank, self.chars_score, self.chars_rank, self.words_score,
                               self.words_rank, self.texts, set(self.query_bigrams), set(self.query_words),
-                              self.passages, self.query)
+                              [c.text for c in self.chunks], self.query)
 
 
 @dataclass
@@ -86,10 +86,6 @@ class _DocTable:
             return None
         ok = {doc_id for doc_id, record in self.docs.items() if allowed(record)}
         return np.fromiter((d in ok for d in self.chunk_doc), dtype=bool, count=len(self.chunk_doc))
-
-
-def _bigrams(text: str) -> set[str]:
-    return {text[i : i + 2] for i in range(len(text) - 1)}
 
 
 def _near_duplicate(a: set[str], b: set[str], threshold: float = 0.85) -> bool:
@@ -133,13 +129,13 @@ class Retriever:
                     keyword_rank[name][keywords.chunk_ids[position]] = rank
                 keyword_scores[name] = scores  # kept whole: candidates of other retrievers need theirs too
         chunk_ids = list(dict.fromkeys([*dense, *keyword_rank["chars"], *keyword_rank["words"]]))
-        texts = self.index.registry.embed_texts(chunk_ids)
-        passages = self.index.registry.chunk_texts(chunk_ids)
-        chunk_ids = [c for c in chunk_ids if c in texts]  # drop stale ids of documents being rewritten
+        stored = self.index.registry.stored_chunks(chunk_ids)
+        chunk_ids = [c for c in chunk_ids if c in stored]  # drop stale ids of documents being rewritten
         missing = [c for c in chunk_ids if c not in dense]
         sims = dict(dense)
         if missing:
-            sims.update(zip(missing, (self.index.embed_passages([texts[c] for c in missing]) @ vector).tolist()))
+            vectors = self.index.embed_passages([stored[c].embed_text for c in missing])
+            sims.update(zip(missing, (vectors @ vector).tolist()))
 
         def column(values: dict, default: float = 0.0) -> np.ndarray:
             return np.array([values.get(c, default) for c in chunk_ids], dtype=np.float64)
@@ -154,12 +150,12 @@ class Retriever:
 
         bigrams = frozenset(t for t in char_ngrams(query) if len(t) == 2 or not _is_cjk(t))
         return Candidates(
-            vector=vector, chunk_ids=chunk_ids, texts=[texts[c] for c in chunk_ids],
+            vector=vector, chunk_ids=chunk_ids, texts=[stored[c].embed_text for c in chunk_ids],
             dense_sim=column(sims), dense_rank=column(dense_rank),
             chars_score=keyword_column("chars"), chars_rank=column(keyword_rank["chars"]),
             words_score=keyword_column("words"), words_rank=column(keyword_rank["words"]),
             query_bigrams=bigrams, query_words=frozenset(word_tokens(query)),
-            passages=[passages[c] for c in chunk_ids], query=query,
+            chunks=[stored[c].chunk for c in chunk_ids], query=query,
         )
 
     def scores(self, found: Candidates) -> np.ndarray:
@@ -194,7 +190,7 @@ class Retriever:
         fused = {c: float(s) for c, s in zip(found.chunk_ids, scores) if np.isfinite(s)}
         similarity = dict(zip(found.chunk_ids, found.dense_sim.tolist()))
         order = sorted(fused, key=lambda c: -fused[c])
-        chunks = self.index.chunks_by_id(order)
+        chunks = dict(zip(found.chunk_ids, found.chunks))
         docs = self._doc_table().docs
         hits: list[SearchHit] = []
         kept: list[set[str]] = []
@@ -207,7 +203,7 @@ class Retriever:
             if per_doc is not None and per_doc_count.get(chunk.doc_id, 0) >= per_doc:
                 continue
             per_doc_count[chunk.doc_id] = per_doc_count.get(chunk.doc_id, 0) + 1
-            shingles = _bigrams(chunk.text)
+            shingles = adjacent_pairs(chunk.text)
             if any(_near_duplicate(shingles, other) for other in kept):
                 continue
             kept.append(shingles)
