@@ -174,8 +174,9 @@ class Registry:
         self.db.execute("DELETE FROM sources WHERE doc_id=?", (doc_id,))
         self.db.execute("DELETE FROM documents WHERE doc_id=?", (doc_id,))
 
-    def unfinished_documents(self) -> list[str]:
-        return [r[0] for r in self.db.execute("SELECT doc_id FROM documents WHERE state != 'ready'")]
+    def documents_in_state(self, *states: str) -> list[str]:
+        marks = ",".join("?" * len(states))
+        return [r[0] for r in self.db.execute(f"SELECT doc_id FROM documents WHERE state IN ({marks})", states)]
 
     def document(self, doc_id: str) -> DocumentRecord | None:
         rows = self._documents("WHERE d.doc_id = ?", (doc_id,))
@@ -197,11 +198,7 @@ class Registry:
                            visibility=row[7], extra=json.loads(row[8]))
             records.append(DocumentRecord(doc_id=row[0], meta=meta, state=row[10], chunk_count=row[13],
                                           overrides=json.loads(row[9]), added_at=row[11], updated_at=row[12]))
-        if len(records) == 1:
-            records[0].sources = [r[0] for r in self.db.execute(
-                "SELECT shown_path FROM sources WHERE doc_id=? ORDER BY shown_path", (records[0].doc_id,))]
-            return records
-        shown = self.shown_paths()
+        shown = self.shown_paths(records[0].doc_id if len(records) == 1 else None)
         for record in records:
             record.sources = shown.get(record.doc_id, [])
         return records
@@ -239,9 +236,11 @@ class Registry:
     def source_paths(self, doc_id: str) -> list[str]:
         return [r[0] for r in self.db.execute("SELECT path FROM sources WHERE doc_id=? ORDER BY path", (doc_id,))]
 
-    def shown_paths(self) -> dict[str, list[str]]:
+    def shown_paths(self, doc_id: str | None = None) -> dict[str, list[str]]:
+        """Paths as ingested, per document (of one document when ``doc_id`` is given)."""
+        where, args = ("WHERE doc_id=?", (doc_id,)) if doc_id else ("", ())
         paths: dict[str, list[str]] = {}
-        for doc_id, shown in self.db.execute("SELECT doc_id, shown_path FROM sources ORDER BY shown_path"):
+        for doc_id, shown in self.db.execute(f"SELECT doc_id, shown_path FROM sources {where} ORDER BY shown_path", args):
             paths.setdefault(doc_id, []).append(shown)
         return paths
 
@@ -270,22 +269,15 @@ class Registry:
     def chunks_of(self, doc_id: str) -> list[StoredChunk]:
         return [self._stored(r) for r in self.db.execute(_CHUNK_SQL + " WHERE doc_id=? ORDER BY ordinal", (doc_id,))]
 
-    def chunks_by_id(self, chunk_ids: list[str]) -> dict[str, Chunk]:
-        found: dict[str, Chunk] = {}
+    def stored_chunks(self, chunk_ids: list[str]) -> dict[str, StoredChunk]:
+        """Chunks with what they were embedded as, by id (ids not found are left out)."""
+        found: dict[str, StoredChunk] = {}
         for start in range(0, len(chunk_ids), 500):
             batch = chunk_ids[start : start + 500]
             marks = ",".join("?" * len(batch))
             for row in self.db.execute(_CHUNK_SQL + f" WHERE chunk_id IN ({marks})", batch):
-                found[row[0]] = self._stored(row).chunk
+                found[row[0]] = self._stored(row)
         return found
-
-    def embed_texts(self, chunk_ids: list[str]) -> dict[str, str]:
-        marks = ",".join("?" * len(chunk_ids))
-        return dict(self.db.execute(f"SELECT chunk_id, embed_text FROM chunks WHERE chunk_id IN ({marks})", chunk_ids))
-
-    def chunk_texts(self, chunk_ids: list[str]) -> dict[str, str]:
-        marks = ",".join("?" * len(chunk_ids))
-        return dict(self.db.execute(f"SELECT chunk_id, text FROM chunks WHERE chunk_id IN ({marks})", chunk_ids))
 
     def ready_chunk_rows(self):
         """(chunk_id, doc_id, words, embed_text) of every ready chunk, in a stable order."""

@@ -5,9 +5,10 @@ Write protocol, so that a document is in all stores or in none:
 2. texts are embedded (through the cache) and the vectors added to Chroma;
 3. one transaction marks the documents ``ready``, moves source paths, marks replaced
    documents ``deleting`` and bumps the generation (the keyword index follows it).
-Removal marks ``deleting`` first, then deletes vectors, then rows. Any document left
-``pending`` or ``deleting`` by an interruption is purged by ``heal()`` at the next write,
-and its file is then seen as new again.
+Removal marks ``deleting`` first, then deletes vectors, then rows. Metadata edits and
+re-indexing mark ``rewriting`` while the vectors are replaced. ``heal()`` at the next write
+purges documents left ``pending`` or ``deleting`` (their files are then seen as new again) and
+finishes ``rewriting`` ones from the registry, so an interrupted edit loses nothing.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from .config import Settings
 from .embed import Embedder, make_embedder
 from .embed_cache import EmbeddingCache
 from .keyword_index import KeywordIndex
-from .models import Chunk, CleanText, DocMeta
+from .models import CleanText, DocMeta
 from .registry import DocumentRecord, Registry, StoredChunk, text_hash
 from .vector_store import VectorStore
 
@@ -109,14 +110,20 @@ class Index:
 
     # -- writing ----------------------------------------------------------------------
     def heal(self) -> int:
-        """Purge documents an interrupted write left half-done. Returns how many."""
-        unfinished = self.registry.unfinished_documents()
+        """Finish what an interruption left half-done. Returns how many documents it touched.
+
+        New or removed documents (``pending``, ``deleting``) are purged; documents whose vectors
+        were being rewritten (``rewriting``: a metadata edit or re-index) get them rewritten."""
+        rewriting = self.registry.documents_in_state("rewriting")
+        for doc_id in rewriting:
+            self._rewrite_vectors(doc_id, self.registry.document(doc_id).meta)
+        unfinished = self.registry.documents_in_state("pending", "deleting")
         for doc_id in unfinished:
             self.vectors.delete(doc_id)
             with self.registry.transaction():
                 self.registry.delete_document_rows(doc_id)
                 self.registry.bump_generation()
-        return len(unfinished)
+        return len(rewriting) + len(unfinished)
 
     def write(self, batch: list[tuple[PreparedDocument, list[SourceInfo]]], progress: ProgressFn = no_progress) -> list[str]:
         """Store new documents and attach their sources; returns doc ids that lost their last source."""
@@ -186,37 +193,31 @@ class Index:
 
     def update_metadata(self, doc_id: str, meta: DocMeta, overrides: dict) -> None:
         """Change a document's metadata everywhere (vectors re-added from the cache, not re-embedded)."""
-        chunks = self.registry.chunks_of(doc_id)
         with self.registry.transaction():
-            self.registry.set_doc_state(doc_id, "pending")
+            self.registry.set_doc_state(doc_id, "rewriting")
             self.registry.update_metadata(doc_id, meta, overrides)
             self.registry.bump_generation()
-        self.vectors.delete(doc_id)
-        if chunks:
-            vectors = self.embed_passages([c.embed_text for c in chunks])
-            self.vectors.add([c.chunk for c in chunks], vectors, meta)
-        with self.registry.transaction():
-            self.registry.set_doc_state(doc_id, "ready")
-            self.registry.bump_generation()
+        self._rewrite_vectors(doc_id, meta)
 
     def replace_chunks(self, doc: PreparedDocument, progress: ProgressFn = no_progress) -> None:
         """Re-chunk an existing document in place (re-index): new chunks, cached vectors reused."""
         with self.registry.transaction():
-            self.registry.set_doc_state(doc.doc_id, "pending")
+            self.registry.set_doc_state(doc.doc_id, "rewriting")
             self.registry.delete_chunks(doc.doc_id)
             self.registry.insert_chunks(doc.chunks)
             self.registry.update_metadata(doc.doc_id, doc.meta, doc.overrides)
             self.registry.bump_generation()
-        self.vectors.delete(doc.doc_id)
-        vectors = self.embed_passages([c.embed_text for c in doc.chunks], progress)
-        if doc.chunks:
-            self.vectors.add([c.chunk for c in doc.chunks], vectors, doc.meta)
-        with self.registry.transaction():
-            self.registry.set_doc_state(doc.doc_id, "ready")
-            self.registry.bump_generation()
+        self._rewrite_vectors(doc.doc_id, doc.meta, progress)
 
-    def chunks_by_id(self, chunk_ids: list[str]) -> dict[str, Chunk]:
-        return self.registry.chunks_by_id(chunk_ids)
+    def _rewrite_vectors(self, doc_id: str, meta: DocMeta, progress: ProgressFn = no_progress) -> None:
+        """Replace a document's vectors with those of its registry chunks, then mark it ready."""
+        chunks = self.registry.chunks_of(doc_id)
+        self.vectors.delete(doc_id)
+        if chunks:
+            self.vectors.add([c.chunk for c in chunks], self.embed_passages([c.embed_text for c in chunks], progress), meta)
+        with self.registry.transaction():
+            self.registry.set_doc_state(doc_id, "ready")
+            self.registry.bump_generation()
 
 
 def with_overrides(meta: DocMeta, overrides: dict) -> DocMeta:

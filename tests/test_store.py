@@ -229,3 +229,23 @@ def test_shared_state_council_ranked_first(make_assistant):
     assert not report.failed
     hit = assistant.search("部门联合双随机一公开监管", k=1)[0]
     assert "双随机" in hit.title and hit.source.endswith("gov-001_国务院关于在市场监管领域全面推行部门联合“双随机、一公开”监管的意见.txt")
+
+
+def test_interrupted_metadata_edit_loses_nothing(make_assistant, docs, monkeypatch):
+    assistant = make_assistant()
+    assistant.ingest([docs])
+    doc_id = assistant.search("加装电梯", k=1)[0].doc_id
+
+    def crash(*args, **kwargs):
+        raise KeyboardInterrupt  # killed while the vectors are being rewritten
+
+    monkeypatch.setattr(assistant.index.vectors, "add", crash)
+    with pytest.raises(KeyboardInterrupt):
+        assistant.set_metadata(doc_id, visibility="internal")
+    monkeypatch.undo()
+    assistant.ingest([docs])  # any later write heals the index
+    assert assistant.document(doc_id).meta.visibility == "internal"
+    assert doc_id in assistant.index.vectors.doc_ids()
+    hit = assistant.search("加装电梯", k=1)[0]
+    assert hit.doc_id == doc_id
+    assert all(h.doc_id != doc_id for h in assistant.search("加装电梯", k=10, filters=SearchFilters(include_internal=False)))
