@@ -29,6 +29,11 @@ DATA = Path(__file__).resolve().parent / "data"
 ARTIFACTS = ROOT / "test-artifacts"
 
 
+def pytest_configure(config) -> None:
+    if not (SHARED / "corpus").is_dir():
+        raise pytest.UsageError(f"the shared test data is missing: expected {SHARED} beside the project root")
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
