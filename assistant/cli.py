@@ -93,6 +93,8 @@ def cmd_search(args) -> int:
                                         f"第{hit.page}页" if hit.page else "") if x)
         print(f"[{hit.rank}] {hit.title}  ({where})  {hit.score:.4f}")
         print(f"    {hit.text[:160]}{'…' if len(hit.text) > 160 else ''}")
+        if hit.near_duplicates:
+            print(f"    另有 {len(hit.near_duplicates)} 份文件含几乎相同的段落")
     return 0
 
 

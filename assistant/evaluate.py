@@ -80,7 +80,8 @@ def ranked_passages(assistant: Assistant, query: str, k: int, doc_passages: dict
     hits = assistant.search(query, k=k, per_doc=1)
     ranked: list[str] = []
     for hit in hits:
-        ranked.extend(doc_passages.get(hit.doc_id, []))
+        for doc_id in (hit.doc_id, *hit.near_duplicates):  # a folded near-duplicate is shown with its hit
+            ranked.extend(doc_passages.get(doc_id, []))
     return ranked
 
 

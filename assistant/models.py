@@ -131,6 +131,7 @@ class SearchHit:
     end: int = 0
     external_id: str | None = None
     similarity: float = 0.0  # cosine of query and chunk embeddings: an absolute relevance signal
+    near_duplicates: tuple[str, ...] = ()  # other documents whose passage here was all but identical (folded in)
 
     def to_json(self) -> dict:
         return {
@@ -166,13 +167,14 @@ class Source:
     date: str | None = None
     start: int = 0
     end: int = 0
+    near_duplicates: tuple[str, ...] = ()  # documents holding all but the same passage
 
     @classmethod
     def from_hit(cls, n: int, hit: SearchHit) -> Source:
         return cls(n=n, doc_id=hit.doc_id, chunk_id=hit.chunk_id, title=hit.title, genre=hit.genre,
                    source=hit.source, page=hit.page, heading=hit.heading, text=hit.text,
                    doc_number=hit.doc_number, year=hit.year, issuer=hit.issuer, date=hit.date,
-                   start=hit.start, end=hit.end)
+                   start=hit.start, end=hit.end, near_duplicates=hit.near_duplicates)
 
     def to_json(self, *extra: str) -> dict:
         """The passage and its 文号, plus the ``extra`` fields a caller's contract adds.

@@ -192,21 +192,35 @@ class Retriever:
         order = sorted(fused, key=lambda c: -fused[c])
         chunks = dict(zip(found.chunk_ids, found.chunks))
         docs = self._doc_table().docs
-        hits: list[SearchHit] = []
-        kept: list[set[str]] = []
+        kept: list[tuple[str, set[str]]] = []  # (chunk id, shingles) of the hits, best first
+        folded: dict[str, list[str]] = {}  # hit chunk id -> documents of near-duplicates folded into it
         per_doc_count: dict[str, int] = {}
+        look_past = k  # near-duplicates score alike, so they sit right below the hit they repeat
         for chunk_id in order:
+            if len(kept) >= k:
+                look_past -= 1
+                if look_past < 0:
+                    break
             chunk = chunks.get(chunk_id)
-            record = docs.get(chunk.doc_id) if chunk else None
-            if record is None:  # stale vector of a document being written or removed
+            if chunk is None or chunk.doc_id not in docs:  # stale vector of a document being written or removed
                 continue
             if per_doc is not None and per_doc_count.get(chunk.doc_id, 0) >= per_doc:
                 continue
             per_doc_count[chunk.doc_id] = per_doc_count.get(chunk.doc_id, 0) + 1
             shingles = adjacent_pairs(chunk.text)
-            if any(_near_duplicate(shingles, other) for other in kept):
+            twin = next((kept_id for kept_id, other in kept if _near_duplicate(shingles, other)), None)
+            if twin is not None:
+                if chunk.doc_id != chunks[twin].doc_id and chunk.doc_id not in folded[twin]:
+                    folded[twin].append(chunk.doc_id)
                 continue
-            kept.append(shingles)
+            if len(kept) >= k:
+                continue  # past the k hits only their near-duplicates are of interest
+            kept.append((chunk_id, shingles))
+            folded[chunk_id] = []
+        hits: list[SearchHit] = []
+        for chunk_id, _ in kept:
+            chunk = chunks[chunk_id]
+            record = docs[chunk.doc_id]
             meta = record.meta
             hits.append(SearchHit(
                 rank=len(hits) + 1, score=fused[chunk_id], doc_id=chunk.doc_id, chunk_id=chunk_id,
@@ -214,9 +228,8 @@ class Retriever:
                 page=chunk.page, heading=chunk.heading, text=chunk.text, doc_number=meta.doc_number,
                 issuer=meta.issuer, date=meta.date, year=meta.year, start=chunk.start, end=chunk.end,
                 external_id=meta.extra.get("external_id"), similarity=similarity[chunk_id],
+                near_duplicates=tuple(folded[chunk_id]),
             ))
-            if len(hits) >= k:
-                break
         return hits
 
 

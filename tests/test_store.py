@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -249,3 +250,17 @@ def test_interrupted_metadata_edit_loses_nothing(make_assistant, docs, monkeypat
     hit = assistant.search("加装电梯", k=1)[0]
     assert hit.doc_id == doc_id
     assert all(h.doc_id != doc_id for h in assistant.search("加装电梯", k=10, filters=SearchFilters(include_internal=False)))
+
+
+def test_near_identical_passage_in_two_documents_is_one_hit_that_names_both(make_assistant, docs):
+    """The same reply text filed twice (say, to a CPPCC proposal and an NPC suggestion) shows once."""
+    write(docs / "elevator-copy.txt", ELEVATOR.replace("约一千二百栋", "约一千三百栋"))
+    assistant = make_assistant()
+    assistant.ingest([docs])
+    hits = assistant.search("加装电梯 公积金", k=3, per_doc=1)
+    elevator = [h for h in hits if "加装电梯" in h.title]
+    assert len(elevator) == 1
+    other = elevator[0].near_duplicates
+    assert len(other) == 1 and other[0] != elevator[0].doc_id
+    names = {Path(elevator[0].source).name, Path(assistant.document(other[0]).sources[0]).name}
+    assert names == {"elevator.txt", "elevator-copy.txt"}

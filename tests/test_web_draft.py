@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import os
+import time
+from pathlib import Path
 
 import docx
 import pytest
@@ -76,3 +78,19 @@ def test_member_drafts_from_a_topic_downloads_the_docx_and_checks_a_draft(app_ur
             page.screenshot(path=str(ARTIFACTS / "check.png"), full_page=True)
         finally:
             browser.close()
+
+
+def test_download_folders_older_than_a_day_are_removed(corpus_assistant):
+    from assistant.web.context import DOWNLOAD_TTL_S, WebContext
+
+    ctx = WebContext(assistant=corpus_assistant, open_access=False)
+    old = ctx.download_folder("draft-")
+    (old / "提案.docx").write_bytes(b"x")
+    stale = time.time() - DOWNLOAD_TTL_S - 60
+    os.utime(old, (stale, stale))
+    recent = ctx.download_folder("check-")
+    new = ctx.download_folder("draft-")
+    assert not old.exists() and recent.is_dir() and new.is_dir()
+    root = Path(ctx.downloads.name)
+    ctx.downloads.cleanup()  # what happens when the server process ends
+    assert not root.exists()

@@ -19,7 +19,7 @@ TITLE = "提案助手"
 
 def build_app(assistant: Assistant, open_access: bool = False) -> gr.Blocks:
     ctx = WebContext(assistant=assistant, open_access=open_access)
-    with gr.Blocks(title=TITLE) as app:
+    with gr.Blocks(title=TITLE, delete_cache=(3600, 24 * 3600)) as app:  # uploads and downloads: a day
         gr.Markdown(f"# {TITLE}\n政协委员的提案、社情民意与协商建议知识库")
         with gr.Tabs():
             with gr.Tab("问答", id="chat"):

@@ -89,7 +89,8 @@ def render_answer(answer: Answer) -> str:
 def source_card(source: Source, terms: Sequence[str], document_text: str = "", refused: bool = False) -> str:
     """One source as an HTML card: title, genre, 文号, date, page, heading, highlighted passage, context."""
     meta = [GENRE_LABELS.get(source.genre, source.genre), source.doc_number, source.date,
-            f"第{source.page}页" if source.page else None, source.heading]
+            f"第{source.page}页" if source.page else None, source.heading,
+            f"另有{len(source.near_duplicates)}份文件含几乎相同的段落" if source.near_duplicates else None]
     meta_html = "".join(f"<span>{html.escape(m)}</span>" for m in meta if m)
     label = "相关文档" if refused else f"[{source.n}]"
     context = ""

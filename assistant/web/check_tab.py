@@ -4,7 +4,6 @@ existing proposals, replies and 社情民意信息 on the same subject, with ove
 from __future__ import annotations
 
 import html
-import tempfile
 from pathlib import Path
 
 import gradio as gr
@@ -73,7 +72,7 @@ def build(ctx: WebContext) -> None:
         if not (content or "").strip():
             return "请先粘贴或上传稿件。", "", gr.update(visible=False)
         report = ctx.assistant.check(content, kind=kind_value or "proposal", filters=filters_for(ctx.viewer(request)))
-        path = Path(tempfile.mkdtemp(prefix="check-")) / "审查结果.md"
+        path = ctx.download_folder("check-") / "审查结果.md"
         path.write_text(report_markdown(report), encoding="utf-8")
         return findings_markdown(report), similar_html(report), gr.update(value=str(path), visible=True)
 

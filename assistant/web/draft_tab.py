@@ -4,7 +4,6 @@ proposals, suggested handling departments, and DOCX / Markdown downloads."""
 from __future__ import annotations
 
 import html
-import tempfile
 from pathlib import Path
 
 import gradio as gr
@@ -87,7 +86,7 @@ def build(ctx: WebContext) -> None:
         user = ctx.viewer(request)
         draft = ctx.assistant.draft(topic_text.strip(), kind=kind_value or "proposal", notes=notes_text or "",
                                     region=region_text or "", sector=sector_text or "", filters=filters_for(user))
-        docx_path, md_path = save_exports(draft, Path(tempfile.mkdtemp(prefix="draft-")))
+        docx_path, md_path = save_exports(draft, ctx.download_folder("draft-"))
         cited = len(draft.sources)
         note = f"已生成{draft.label}初稿，引用 {cited} 段材料。" + (f" {draft.notice}" if draft.notice else "")
         return (html.escape(note), to_markdown(draft), similar_markdown(draft.similar), departments_markdown(draft),
