@@ -7,6 +7,7 @@ receives an internal document from any path. Near-duplicate chunks are collapsed
 
 from __future__ import annotations
 
+from collections.abc import Container
 from dataclasses import dataclass
 
 import numpy as np
@@ -192,33 +193,9 @@ class Retriever:
         order = sorted(fused, key=lambda c: -fused[c])
         chunks = dict(zip(found.chunk_ids, found.chunks))
         docs = self._doc_table().docs
-        kept: list[tuple[str, set[str]]] = []  # (chunk id, shingles) of the hits, best first
-        folded: dict[str, list[str]] = {}  # hit chunk id -> documents of near-duplicates folded into it
-        per_doc_count: dict[str, int] = {}
-        look_past = k  # near-duplicates score alike, so they sit right below the hit they repeat
-        for chunk_id in order:
-            if len(kept) >= k:
-                look_past -= 1
-                if look_past < 0:
-                    break
-            chunk = chunks.get(chunk_id)
-            if chunk is None or chunk.doc_id not in docs:  # stale vector of a document being written or removed
-                continue
-            if per_doc is not None and per_doc_count.get(chunk.doc_id, 0) >= per_doc:
-                continue
-            per_doc_count[chunk.doc_id] = per_doc_count.get(chunk.doc_id, 0) + 1
-            shingles = adjacent_pairs(chunk.text)
-            twin = next((kept_id for kept_id, other in kept if _near_duplicate(shingles, other)), None)
-            if twin is not None:
-                if chunk.doc_id != chunks[twin].doc_id and chunk.doc_id not in folded[twin]:
-                    folded[twin].append(chunk.doc_id)
-                continue
-            if len(kept) >= k:
-                continue  # past the k hits only their near-duplicates are of interest
-            kept.append((chunk_id, shingles))
-            folded[chunk_id] = []
+        picked = pick_hits(order, chunks, docs, k, per_doc)
         hits: list[SearchHit] = []
-        for chunk_id, _ in kept:
+        for chunk_id, twins in picked:
             chunk = chunks[chunk_id]
             record = docs[chunk.doc_id]
             meta = record.meta
@@ -228,9 +205,40 @@ class Retriever:
                 page=chunk.page, heading=chunk.heading, text=chunk.text, doc_number=meta.doc_number,
                 issuer=meta.issuer, date=meta.date, year=meta.year, start=chunk.start, end=chunk.end,
                 external_id=meta.extra.get("external_id"), similarity=similarity[chunk_id],
-                near_duplicates=tuple(folded[chunk_id]),
+                near_duplicates=tuple(twins),
             ))
         return hits
+
+
+def pick_hits(order: list[str], chunks: dict[str, Chunk], live_docs: Container[str], k: int,
+              per_doc: int | None) -> list[tuple[str, list[str]]]:
+    """The k chunk ids to show, best first, each with the documents of its near-duplicates.
+
+    A chunk all but identical to a better one is folded into it rather than shown again; at most
+    ``per_doc`` chunks of one document are considered; chunks of documents not in ``live_docs``
+    (stale vectors of a document being written or removed) are skipped."""
+    kept: list[tuple[str, set[str], list[str]]] = []  # (chunk id, shingles, folded documents)
+    per_doc_count: dict[str, int] = {}
+    look_past = max(k, 10)  # near-duplicates score alike, so they sit just below the hit they repeat
+    for chunk_id in order:
+        if len(kept) >= k:
+            look_past -= 1
+            if look_past < 0:
+                break
+        chunk = chunks.get(chunk_id)
+        if chunk is None or chunk.doc_id not in live_docs:
+            continue
+        if per_doc is not None and per_doc_count.get(chunk.doc_id, 0) >= per_doc:
+            continue
+        per_doc_count[chunk.doc_id] = per_doc_count.get(chunk.doc_id, 0) + 1
+        shingles = adjacent_pairs(chunk.text)
+        twin = next((entry for entry in kept if _near_duplicate(shingles, entry[1])), None)
+        if twin is not None:
+            if chunk.doc_id != chunks[twin[0]].doc_id and chunk.doc_id not in twin[2]:
+                twin[2].append(chunk.doc_id)
+        elif len(kept) < k:  # past the k hits only their near-duplicates are of interest
+            kept.append((chunk_id, shingles, []))
+    return [(chunk_id, folded) for chunk_id, _, folded in kept]
 
 
 def _is_cjk(token: str) -> bool:
