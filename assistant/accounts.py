@@ -20,6 +20,7 @@ from pathlib import Path
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from .db import open_database
 from .models import ROLES, User
 
 FREE_FAILURES = 3  # wrong passwords allowed before the first lockout
@@ -87,14 +88,11 @@ class Accounts:
     """The account database. Thread-safe; one instance per open index."""
 
     def __init__(self, path: Path, hasher: PasswordHasher | None = None, clock: Callable[[], float] = time.time):
-        path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self.hasher = hasher or PasswordHasher()  # argon2id, RFC 9106 low-memory profile (64 MiB)
         self.clock = clock
         self._lock = threading.Lock()
-        self.db = sqlite3.connect(path, timeout=30, check_same_thread=False, isolation_level=None)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.executescript(SCHEMA)
+        self.db = open_database(path, SCHEMA)
         self._dummy_hash: str | None = None  # verified for unknown names, made on first need
 
     def close(self) -> None:

@@ -7,12 +7,13 @@ DELETE on the table, so even a direct SQL statement cannot rewrite history.
 from __future__ import annotations
 
 import json
-import sqlite3
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from .db import open_database
 
 ACTIONS = ("add", "replace", "edit", "delete", "reindex", "user_add", "user_remove", "user_passwd")
 ACTION_LABELS = {
@@ -62,14 +63,10 @@ class AuditEntry:
 
 class AuditLog:
     def __init__(self, path: Path, clock: Callable[[], float] = time.time):
-        path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self.clock = clock
         self._lock = threading.Lock()
-        self.db = sqlite3.connect(path, timeout=30, check_same_thread=False, isolation_level=None)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=FULL")
-        self.db.executescript(SCHEMA)
+        self.db = open_database(path, SCHEMA, synchronous="FULL")
 
     def close(self) -> None:
         self.db.close()

@@ -81,6 +81,12 @@ def cmd_ingest(args) -> int:
     return 1 if report.failed else 0
 
 
+def _where(genre: str, *details: str | None, page: int | None = None) -> str:
+    """"答复 · 江住建提复〔2024〕15号 · 第2页": genre label, the given details, page; empty ones left out."""
+    parts = (GENRE_LABELS.get(genre, genre), *details, f"第{page}页" if page else None)
+    return " · ".join(p for p in parts if p)
+
+
 def cmd_search(args) -> int:
     hits = _assistant(args).search(args.query, k=args.k, filters=_filters(args))
     if args.json:
@@ -89,9 +95,8 @@ def cmd_search(args) -> int:
     if not hits:
         print("没有找到相关内容。")
     for hit in hits:
-        where = " · ".join(x for x in (GENRE_LABELS.get(hit.genre, hit.genre), hit.doc_number, hit.heading,
-                                        f"第{hit.page}页" if hit.page else "") if x)
-        print(f"[{hit.rank}] {hit.title}  ({where})  {hit.score:.4f}")
+        print(f"[{hit.rank}] {hit.title}  ({_where(hit.genre, hit.doc_number, hit.heading, page=hit.page)})  "
+              f"{hit.score:.4f}")
         print(f"    {hit.text[:160]}{'…' if len(hit.text) > 160 else ''}")
         if hit.near_duplicates:
             print(f"    另有 {len(hit.near_duplicates)} 份文件含几乎相同的段落")
@@ -109,9 +114,7 @@ def cmd_ask(args) -> int:
     if answer.sources:
         print("\n出处：" if not answer.refused else "\n最接近的文档：")
     for s in answer.sources:
-        where = " · ".join(x for x in (GENRE_LABELS.get(s.genre, s.genre), s.doc_number, s.date, s.heading,
-                                        f"第{s.page}页" if s.page else "") if x)
-        print(f"[{s.n}] {s.title}  ({where})")
+        print(f"[{s.n}] {s.title}  ({_where(s.genre, s.doc_number, s.date, s.heading, page=s.page)})")
     return 0
 
 

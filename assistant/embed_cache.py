@@ -6,10 +6,11 @@ indexes may share one), so re-chunking, re-indexing or rebuilding never embeds a
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 import numpy as np
+
+from .db import open_database
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS embeddings (
@@ -23,10 +24,7 @@ CREATE TABLE IF NOT EXISTS embeddings (
 
 class EmbeddingCache:
     def __init__(self, path: Path):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(path, timeout=30, check_same_thread=False, isolation_level=None)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.executescript(SCHEMA)
+        self.db = open_database(path, SCHEMA)
 
     def close(self) -> None:
         self.db.close()

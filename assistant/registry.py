@@ -15,6 +15,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .db import open_database
 from .models import Chunk, CleanText, DocMeta
 
 SCHEMA = """
@@ -114,12 +115,8 @@ class Registry:
     """Typed access to the SQLite registry. One instance per open index."""
 
     def __init__(self, path: Path):
-        path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        self.db = sqlite3.connect(path, timeout=30, check_same_thread=False, isolation_level=None)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=NORMAL")
-        self.db.executescript(SCHEMA)
+        self.db = open_database(path, SCHEMA, synchronous="NORMAL")
 
     def close(self) -> None:
         self.db.close()

@@ -8,7 +8,7 @@ receives an internal document from any path. Near-duplicate chunks are collapsed
 from __future__ import annotations
 
 from collections.abc import Container
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -217,7 +217,7 @@ def pick_hits(order: list[str], chunks: dict[str, Chunk], live_docs: Container[s
     A chunk all but identical to a better one is folded into it rather than shown again; at most
     ``per_doc`` chunks of one document are considered; chunks of documents not in ``live_docs``
     (stale vectors of a document being written or removed) are skipped."""
-    kept: list[tuple[str, set[str], list[str]]] = []  # (chunk id, shingles, folded documents)
+    kept: list[_Pick] = []
     per_doc_count: dict[str, int] = {}
     look_past = max(k, 10)  # near-duplicates score alike, so they sit just below the hit they repeat
     for chunk_id in order:
@@ -232,13 +232,23 @@ def pick_hits(order: list[str], chunks: dict[str, Chunk], live_docs: Container[s
             continue
         per_doc_count[chunk.doc_id] = per_doc_count.get(chunk.doc_id, 0) + 1
         shingles = adjacent_pairs(chunk.text)
-        twin = next((entry for entry in kept if _near_duplicate(shingles, entry[1])), None)
-        if twin is not None:
-            if chunk.doc_id != chunks[twin[0]].doc_id and chunk.doc_id not in twin[2]:
-                twin[2].append(chunk.doc_id)
-        elif len(kept) < k:  # past the k hits only their near-duplicates are of interest
-            kept.append((chunk_id, shingles, []))
-    return [(chunk_id, folded) for chunk_id, _, folded in kept]
+        twin = next((pick for pick in kept if _near_duplicate(shingles, pick.shingles)), None)
+        if twin is None:
+            if len(kept) < k:  # past the k hits only their near-duplicates are of interest
+                kept.append(_Pick(chunk_id, chunk.doc_id, shingles))
+        elif chunk.doc_id != twin.doc_id and chunk.doc_id not in twin.twins:
+            twin.twins.append(chunk.doc_id)
+    return [(pick.chunk_id, pick.twins) for pick in kept]
+
+
+@dataclass
+class _Pick:
+    """A chunk chosen as a hit, and the documents of the near-duplicates folded into it."""
+
+    chunk_id: str
+    doc_id: str
+    shingles: set[str]
+    twins: list[str] = field(default_factory=list)
 
 
 def _is_cjk(token: str) -> bool:
