@@ -45,10 +45,12 @@ class Answer:
     notice: str | None = None  # shown above the answer: extractive label, model failure, …
     query: str = ""  # the question as retrieved (follow-ups resolved)
     final: bool = True  # False for the partial answers of a stream
+    caveats: tuple[str, ...] = ()  # shown with the answer: what the library lacks, outdated or repealed sources…
 
     def to_json(self) -> dict:
         return {"answer": self.answer, "mode": self.mode, "refused": self.refused,
-                "sources": [s.to_json("date") for s in self.sources], "notice": self.notice, "query": self.query}
+                "sources": [s.to_json("date") for s in self.sources], "notice": self.notice, "query": self.query,
+                "caveats": list(self.caveats)}
 
 
 # -- follow-up questions ---------------------------------------------------------------

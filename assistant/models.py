@@ -132,6 +132,7 @@ class SearchHit:
     external_id: str | None = None
     similarity: float = 0.0  # cosine of query and chunk embeddings: an absolute relevance signal
     near_duplicates: tuple[str, ...] = ()  # other documents whose passage here was all but identical (folded in)
+    status: str | None = None  # validity (时效): 现行有效 / 已修订 / 已废止 / 已失效, None when unknown
 
     def to_json(self) -> dict:
         return {
@@ -168,13 +169,14 @@ class Source:
     start: int = 0
     end: int = 0
     near_duplicates: tuple[str, ...] = ()  # documents holding all but the same passage
+    status: str | None = None  # validity (时效) of the document, as on SearchHit
 
     @classmethod
     def from_hit(cls, n: int, hit: SearchHit) -> Source:
         return cls(n=n, doc_id=hit.doc_id, chunk_id=hit.chunk_id, title=hit.title, genre=hit.genre,
                    source=hit.source, page=hit.page, heading=hit.heading, text=hit.text,
                    doc_number=hit.doc_number, year=hit.year, issuer=hit.issuer, date=hit.date,
-                   start=hit.start, end=hit.end, near_duplicates=hit.near_duplicates)
+                   start=hit.start, end=hit.end, near_duplicates=hit.near_duplicates, status=hit.status)
 
     def to_json(self, *extra: str) -> dict:
         """The passage and its 文号, plus the ``extra`` fields a caller's contract adds.

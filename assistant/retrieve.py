@@ -205,7 +205,7 @@ class Retriever:
                 page=chunk.page, heading=chunk.heading, text=chunk.text, doc_number=meta.doc_number,
                 issuer=meta.issuer, date=meta.date, year=meta.year, start=chunk.start, end=chunk.end,
                 external_id=meta.extra.get("external_id"), similarity=similarity[chunk_id],
-                near_duplicates=tuple(twins),
+                near_duplicates=tuple(twins), status=meta.extra.get("status"),
             ))
         return hits
 
