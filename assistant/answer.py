@@ -10,13 +10,15 @@ answer at all, ``compose_extractive`` picks the most relevant sentences of the b
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
 
-from .citations import split_sentences, verify
+from .citations import verify
 from .config import Settings
+from .evidence import Evidence, Unit, candidate_units, choose, coverage
 from .llm import ChatModel, Message, ModelUnavailable, fill, load_prompt
 from .models import SearchHit, Source
+from .specifics import missing, question_specifics
 from .tokenize import STOPWORDS, query_terms
 
 REFUSAL = "未在文库中找到能够回答该问题的依据。"
@@ -24,14 +26,9 @@ EXTRACTIVE_NOTICE = "未配置生成模型：以下为文库原文摘录。"
 FALLBACK_NOTICE = "{reason}，以下改为文库原文摘录。"
 NO_MARKER_NOTICE = "生成的回答未标注任何出处，请对照下列资料核实。"
 
-SUPPORT_HITS = 5  # hits whose similarity counts towards support
-COVERAGE_HITS = 3  # passages whose text counts for query-term coverage
-COVERAGE_WEIGHT = 0.05  # support = best similarity + COVERAGE_WEIGHT × coverage
-MODEL_SOURCES = 6  # passages given to the model
-EXTRACT_PASSAGES = 5  # passages the extractive answer draws sentences from (each contributes its best)
-MIN_OVERLAP = 0.1  # a passage's best sentence is quoted only if it shares this much with the question
-SIMILAR_MARGIN = 0.03  # …or if its cosine similarity is within this of the best passage's
-CLOSE_SIMILARITY = 0.85  # …or at least this (e5 cosine; unrelated Chinese passages score ≈ 0.75–0.82)
+SUPPORT_HITS = 3  # hits whose similarity counts towards support
+COVERAGE_WEIGHT = 0.05  # support = best similarity + COVERAGE_WEIGHT × IDF coverage of the evidence
+MODEL_SOURCES = 6  # passages given to the model at most: the evidence's, then the next best
 
 
 @dataclass(frozen=True)
@@ -61,8 +58,6 @@ _CJK_OR_WORD = re.compile(r"[\u3400-\u9fffA-Za-z0-9]")
 # Words that ask but carry no topic; left out of the topic carried into a follow-up.
 _NOT_TOPIC = frozenset("""多少 有没有 哪些 怎么样 怎样 为什么 什么样 是不是 能不能 具体 规定 情况 问题 有人 提过 相关
     现在 目前 今年 去年 最后 主要 哪个 哪里 如何 需要 才能 或者 还有 一下 知道 介绍 说说 回复 关于""".split())
-_ENUMERATOR = re.compile(r"^(?:第[一二三四五六七八九十百零〇\d]+[章节条款]|[（(][一二三四五六七八九十\d]+[）)]|[一二三四五六七八九十]+、|\d+[.、．])\s*")
-_LINE_ENDS = ("。", "！", "？", "；", "：", "!", "?", ";", ":")
 SHORT_QUESTION = 10  # characters; shorter questions lean on the conversation
 
 
@@ -103,149 +98,175 @@ def _resolve_one(question: str, before: str) -> str:
     return f"{' '.join(carried)} {question}".strip() if carried else question
 
 
-# -- refusal -----------------------------------------------------------------------------
+# -- the plan: evidence, refusal, caveats -------------------------------------------------
 
-def coverage(query: str, passages: Sequence[str]) -> float:
-    """Share of the query's content words (weighted by length) found in ``passages``."""
-    terms = query_terms(query)
-    if not terms:
-        return 0.0
-    text = "".join(passages)
-    return sum(len(t) for t in terms if t in text) / sum(len(t) for t in terms)
+REFUSAL_MIN_COVERAGE = 0.5  # IDF-weighted share of the question's terms the evidence must contain
+CAVEAT_MIN_COVERAGE = 0.6  # …and without the missing specifics, to answer a near neighbour with a caveat
+ASK_BACK = ("您的问题似乎承接上文（如“那……”“这个……”），但这是本次对话的第一个问题。"
+            "请说明具体事项后再问，例如“老旧小区加装电梯每台补助多少？”。")
 
 
-def support(query: str, hits: Sequence[SearchHit]) -> float:
-    """How well the corpus backs an answer: best cosine similarity plus a little keyword coverage."""
+@dataclass(frozen=True)
+class Question:
+    """A question as the answer layer needs it: its text and its content terms with IDF weights."""
+
+    text: str
+    weights: dict[str, float]
+
+    @classmethod
+    def plain(cls, text: str) -> Question:
+        """Every content term weighted alike (no corpus statistics at hand)."""
+        return cls(text, {t: 1.0 for t in content_terms(text)})
+
+
+def content_terms(question: str) -> list[str]:
+    """The words of a question that name its subject (question words and stop words left out)."""
+    return [t for t in query_terms(question) if t not in _NOT_TOPIC and t not in STOPWORDS]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What to answer with: the chosen evidence, or a refusal, and the caveats to show."""
+
+    evidence: Evidence
+    refused: bool
+    support: float
+    caveats: tuple[str, ...] = ()
+    missing: tuple[str, ...] = ()
+
+
+def support(similarity: float, evidence_coverage: float) -> float:
+    """How well the corpus backs an answer: the best passage's cosine similarity plus a little of the
+    evidence's IDF-weighted coverage of the question."""
+    return similarity + COVERAGE_WEIGHT * evidence_coverage
+
+
+def plan_answer(question: Question, hits: Sequence[SearchHit], texts: Mapping[str, str], threshold: float,
+                min_coverage: float = REFUSAL_MIN_COVERAGE) -> Plan:
+    """Choose the evidence and decide between answering, answering with a caveat, and refusing.
+
+    Refused when nothing close was found (support below ``threshold``), when the evidence misses
+    most of what the question is about (IDF-weighted coverage below ``min_coverage``), or when it
+    lacks a specific the question names (a year, place, number, title) and little else matches.
+    A specific missing from otherwise matching evidence gives an answer with a caveat instead.
+    """
     if not hits:
-        return 0.0
-    best = max(h.similarity for h in hits[:SUPPORT_HITS])
-    return best + COVERAGE_WEIGHT * coverage(query, [h.text for h in hits[:COVERAGE_HITS]])
+        return Plan(Evidence(), True, 0.0)
+    wanted = question_specifics(question.text)
+    evidence = choose(hits, candidate_units(hits, texts), question.weights, question.text, wanted.boosts())
+    if not evidence.units:
+        return Plan(evidence, True, 0.0)
+    similarity = max(h.similarity for h in hits[:SUPPORT_HITS])
+    backing = support(similarity, evidence.coverage)
+    if backing < threshold or evidence.coverage < min_coverage:
+        return Plan(evidence, True, backing)
+    chosen = [hits[i] for i in evidence.hits]
+    described = " ".join(f"{h.title} {h.doc_number or ''} {h.date or ''} {h.year or ''} {h.issuer or ''} {h.heading}"
+                         for h in chosen)
+    absent = missing(wanted, described + " " + " ".join(u.text for u in evidence.units))
+    if not absent:
+        return Plan(evidence, False, backing)
+    rest = {t: w for t, w in question.weights.items() if not any(t in a or a in t for a in absent)}
+    if not rest or coverage(rest, described + " ".join(u.text for u in evidence.units)) < CAVEAT_MIN_COVERAGE:
+        return Plan(evidence, True, backing, missing=tuple(absent))
+    return Plan(evidence, False, backing, (_missing_caveat(absent, chosen[0]),), tuple(absent))
 
 
-def should_refuse(query: str, hits: Sequence[SearchHit], threshold: float) -> bool:
-    return not hits or support(query, hits) < threshold
+def _missing_caveat(absent: Sequence[str], closest: SearchHit) -> str:
+    what = "、".join(f"“{a}”" for a in absent)
+    year = f"（{closest.year}年）" if closest.year else ""
+    return f"文库中没有找到与{what}对应的内容；以下是最接近的文件《{_short_title(closest.title)}》{year}，请注意区别。"
+
+
+def should_refuse(question: Question | str, hits: Sequence[SearchHit], threshold: float,
+                  texts: Mapping[str, str] | None = None) -> bool:
+    """Whether ``plan_answer`` would refuse (for hit testing and calibration)."""
+    question = Question.plain(question) if isinstance(question, str) else question
+    return plan_answer(question, hits, texts or {}, threshold).refused
 
 
 # -- extractive answers ------------------------------------------------------------------
 
-def _bigrams(text: str) -> set[str]:
-    runs = re.findall(r"[\u3400-\u9fffA-Za-z0-9]+", text)
-    return {run[i : i + 2] for run in runs for i in range(len(run) - 1)}
+
+def _short_title(title: str) -> str:
+    """The name a member knows a document by: the 《…》 inside "关于印发《…》的通知", else the title."""
+    inner = re.search(r"印发《([^《》]+)》", title)
+    return inner.group(1) if inner else title.strip("《》")
 
 
-@dataclass(frozen=True)
-class _Candidate:
-    rank: int  # 0-based passage rank
-    position: int  # sentence index inside the passage
-    text: str
-    score: float
+def document_line(hit: SearchHit, earlier: bool = False) -> str:
+    """"据《江州市既有住宅加装电梯管理办法》（江政办规〔2023〕5号，2023-05-10）：" — the document a group
+    of quotes comes from; a repealed or expired document says so."""
+    details = "，".join(x for x in (hit.doc_number, hit.date or (str(hit.year) if hit.year else None)) if x)
+    status = f"（该文件{hit.status}）" if hit.status in ("已废止", "已失效", "已修订") else ""
+    lead = "较早的" if earlier else "据"
+    return f"{lead}《{_short_title(hit.title)}》{f'（{details}）' if details else ''}{status}："
 
 
-def unwrap_lines(text: str, min_line: int = 20) -> str:
-    """Join hard line breaks inside sentences (PDF layout) while keeping headings and list items apart."""
-    lines = text.split("\n")
-    out = [lines[0]]
-    for line in lines[1:]:
-        previous = out[-1].rstrip()
-        wrapped = (len(previous) >= min_line and not previous.endswith(_LINE_ENDS)
-                   and line.strip() and not _ENUMERATOR.match(line.strip()))
-        if wrapped:
-            out[-1] = previous + line.strip()
-        else:
-            out.append(line)
-    return "\n".join(out)
+_QUANTITY = re.compile(r"\d+(?:\.\d+)?\s*(万元|亿元|元|%|个工作日|工作日|天|台|户|人)")
 
 
-# Formulaic sentences of replies and letters that answer nothing ("……收悉。", "感谢您……").
-_FORMULAIC = re.compile(r"收悉|现答复如下|现将.{0,12}答复如下|感谢您|感谢你|联系人|联系电话|此件公开发布|特此(?:通知|函复|答复)")
+def _disagree(a: Sequence[str], b: Sequence[str]) -> bool:
+    """Two documents state different amounts in the same unit (e.g. 每台15万元 and 每台18万元)."""
+    qa = {(u, v) for text in a for v, u in [(m.group(0), m.group(1)) for m in _QUANTITY.finditer(text)]}
+    qb = {(u, v) for text in b for v, u in [(m.group(0), m.group(1)) for m in _QUANTITY.finditer(text)]}
+    units = {u for u, _ in qa} & {u for u, _ in qb}
+    return any({v for u, v in qa if u == unit} != {v for u, v in qb if u == unit} for unit in units)
 
 
-def _sentences(passage: str, min_words: int = 12, whole: bool = False) -> list[str]:
-    """Sentences of a passage worth quoting: not headings, not fragments, not formulas.
+def compose_extractive(question: Question | str, hits: Sequence[SearchHit], texts: Mapping[str, str] | None = None,
+                       evidence: Evidence | None = None) -> tuple[str, tuple[Source, ...]]:
+    """The chosen units under a line naming their document, each followed by its ``[n]``.
 
-    ``whole``: the passage ends where its paragraph ends (chunks end at sentence or paragraph
-    ends), so an unterminated last piece — a table row, a list — is complete, not cut off."""
-    out = []
-    pieces = split_sentences(unwrap_lines(passage))
-    if whole and pieces and not pieces[-1].endswith("\n"):
-        pieces[-1] += "\n"
-    for piece in pieces:
-        sentence = piece.strip()
-        if _FORMULAIC.search(sentence):
-            continue
-        ends = sentence.endswith(("。", "！", "？", "；", "!", "?", ";"))
-        if not ends and not piece.endswith("\n"):
-            continue  # cut off by the chunk boundary
-        words = len(_CJK_OR_WORD.findall(_ENUMERATOR.sub("", sentence)))
-        if words >= min_words or (ends and words >= min(8, min_words)):
-            out.append(sentence)
-    return out
-
-
-def score_sentences(query: str, hits: Sequence[SearchHit], passages: int = EXTRACT_PASSAGES) -> list[_Candidate]:
-    """Every quotable sentence of the best passages, scored by query overlap and passage rank."""
-    terms = query_terms(query)
-    weight = sum(len(t) for t in terms) or 1
-    q_bigrams = _bigrams(query)
-    candidates = []
-    for rank, hit in enumerate(hits[:passages]):
-        # a short answer passage (lists, FAQ replies) still gets its sentences quoted
-        for position, sentence in enumerate(_sentences(hit.text) or _sentences(hit.text, min_words=4, whole=True)):
-            term_overlap = sum(len(t) for t in terms if t in sentence) / weight
-            bigram_overlap = len(q_bigrams & _bigrams(sentence)) / (len(q_bigrams) or 1)
-            score = 0.6 * term_overlap + 0.4 * bigram_overlap + 0.2 / (rank + 1)
-            candidates.append(_Candidate(rank, position, sentence, score))
-    return candidates
-
-
-def compose_extractive(query: str, hits: Sequence[SearchHit], max_sentences: int = 6,
-                       max_chars: int = 480) -> tuple[str, tuple[Source, ...]]:
-    """An answer made of the best passages' most relevant sentences, each followed by its ``[n]``.
-
-    Each of the best passages first contributes its most relevant sentence (so the answer cites
-    every passage retrieval ranked highest), then the best remaining sentences fill the answer.
-    Sentences keep their passage's order (best passage first, then position inside it); a near
-    repeat from another top passage adds that passage's marker to the sentence already quoted;
-    sources are numbered in order of first citation.
+    Documents come best first; where two of them state different amounts of the same thing, the
+    newest comes first and the older is labelled as earlier. Sources are numbered in order of
+    first citation; a quote that runs past its passage (a list after "：") extends the source.
     """
-    chosen: list[_Candidate] = []
-    seen: list[set[str]] = []
-    total = 0
-    scored = sorted(score_sentences(query, hits), key=lambda c: -c.score)
-    ranked = [c for c in scored if c.score - 0.2 / (c.rank + 1) >= MIN_OVERLAP] or scored[:1]
-    # every top passage that shares words with the question, or is about as close to it in meaning
-    # as the best passage, is quoted at least once (its best sentence; else its first)
-    close = {i for i, h in enumerate(hits[:EXTRACT_PASSAGES])
-             if h.similarity >= min(hits[0].similarity - SIMILAR_MARGIN, CLOSE_SIMILARITY)}
-    shares = [c for c in scored if c.score - 0.2 / (c.rank + 1) > 0 or (c.rank in close and c.position == 0)]
-    best_per_passage = sorted({c.rank: c for c in reversed(shares)}.values(), key=lambda c: -c.score)
-    also: dict[int, list[int]] = {}  # chosen sentence → further passages that say the same
-    for cand in best_per_passage + ranked:
-        if cand in chosen:
-            continue
-        grams = _bigrams(cand.text)
-        guaranteed = cand in best_per_passage  # one sentence of every top passage, whatever the length
-        repeat = next((j for j, other in enumerate(seen) if len(grams & other) / (len(grams | other) or 1) > 0.6), None)
-        if repeat is not None:
-            extra = also.setdefault(id(chosen[repeat]), [])
-            if guaranteed and chosen[repeat].rank != cand.rank and cand.rank not in extra:
-                extra.append(cand.rank)  # cite it where it is said
-            continue
-        if chosen and not guaranteed and total + len(cand.text) > max_chars:
-            continue
-        chosen.append(cand)
-        seen.append(grams)
-        total += len(cand.text)
-        if len(chosen) >= max_sentences:
-            break
-    chosen.sort(key=lambda c: (c.rank, c.position))
+    question = Question.plain(question) if isinstance(question, str) else question
+    texts = texts or {}
+    if evidence is None:
+        evidence = choose(hits, candidate_units(hits, texts), question.weights, question.text,
+                          question_specifics(question.text).boosts())
+    groups: dict[str, list[Unit]] = {}
+    for unit in evidence.units:
+        groups.setdefault(hits[unit.hit].doc_id, []).append(unit)
+    order = list(groups)
+    earlier: set[str] = set()
+    if len(order) > 1:
+        first = order[0]
+        for other in order[1:]:
+            if _disagree([u.text for u in groups[first]], [u.text for u in groups[other]]):
+                newest = max((first, other), key=lambda d: _date_key(hits[groups[d][0].hit]))
+                older = other if newest == first else first
+                earlier.add(older)
+                if newest != first:
+                    order.remove(newest)
+                    order.insert(0, newest)
+                    first = newest
     numbers: dict[int, int] = {}
+    extent: dict[int, tuple[int, int]] = {}
     lines = []
-    for cand in chosen:
-        cited = [numbers.setdefault(rank, len(numbers) + 1) for rank in (cand.rank, *also.get(id(cand), ()))]
-        lines.append(_with_marker(cand.text, *cited))
-    sources = tuple(Source.from_hit(n, hits[rank]) for rank, n in numbers.items())
-    return "\n".join(lines), sources
+    for doc in order:
+        units = groups[doc]
+        lines.append(document_line(hits[units[0].hit], earlier=doc in earlier))
+        for unit in units:
+            n = numbers.setdefault(unit.hit, len(numbers) + 1)
+            low, high = extent.get(unit.hit, (unit.start, unit.end))
+            extent[unit.hit] = (min(low, unit.start), max(high, unit.end))
+            lines.append(_with_marker(unit.text, n))
+    sources = []
+    for index, n in numbers.items():
+        source = Source.from_hit(n, hits[index])
+        document = texts.get(source.doc_id, "")
+        low, high = extent[index]
+        if document and source.end > source.start and high > source.end and low >= source.start:
+            source = replace(source, text=document[source.start : high], end=high)
+        sources.append(source)
+    return "\n".join(lines), tuple(sources)
+
+
+def _date_key(hit: SearchHit) -> str:
+    return hit.date or (str(hit.year) if hit.year else "")
 
 
 def _with_marker(sentence: str, *numbers: int) -> str:
@@ -254,12 +275,16 @@ def _with_marker(sentence: str, *numbers: int) -> str:
     return f"{body}{''.join(f'[{n}]' for n in numbers)}{sentence[len(body):] or '。'}"
 
 
-def extractive_answer(query: str, hits: Sequence[SearchHit], notice: str = EXTRACTIVE_NOTICE) -> Answer:
-    text, sources = compose_extractive(query, hits)
-    return Answer(answer=text, mode="extractive", refused=False, sources=sources, notice=notice, query=query)
+def extractive_answer(query: str, hits: Sequence[SearchHit], notice: str = EXTRACTIVE_NOTICE,
+                      texts: Mapping[str, str] | None = None, plan: Plan | None = None,
+                      question: Question | None = None) -> Answer:
+    question = question or Question.plain(query)
+    text, sources = compose_extractive(question, hits, texts, plan.evidence if plan else None)
+    return Answer(answer=text, mode="extractive", refused=False, sources=sources, notice=notice, query=query,
+                  caveats=plan.caveats if plan else ())
 
 
-def refusal(query: str, hits: Sequence[SearchHit], mode: str, closest: int = 3) -> Answer:
+def refusal(query: str, hits: Sequence[SearchHit], mode: str, closest: int = 3, missing_: Sequence[str] = ()) -> Answer:
     """The plain 'not in the library' answer, with the closest documents (one passage each) as sources."""
     sources: list[Source] = []
     for hit in hits:
@@ -268,7 +293,13 @@ def refusal(query: str, hits: Sequence[SearchHit], mode: str, closest: int = 3) 
         if all(s.doc_id != hit.doc_id for s in sources):
             sources.append(Source.from_hit(len(sources) + 1, hit))
     answer = REFUSAL + ("以下是文库中最接近的文档，供参考。" if sources else "")
-    return Answer(answer=answer, mode=mode, refused=True, sources=tuple(sources), query=query)
+    caveats = (f"文库中没有找到与{'、'.join(f'“{m}”' for m in missing_)}对应的内容。",) if missing_ else ()
+    return Answer(answer=answer, mode=mode, refused=True, sources=tuple(sources), query=query, caveats=caveats)
+
+
+def ask_back(query: str, mode: str) -> Answer:
+    """A follow-up with nothing before it to resolve against: ask what it refers to."""
+    return Answer(answer=ASK_BACK, mode=mode, refused=True, query=query, caveats=("问题缺少上下文",))
 
 
 # -- model answers -----------------------------------------------------------------------
@@ -303,26 +334,37 @@ def finish_model_answer(raw: str, sources: Sequence[Source], query: str) -> Answ
 
 
 def answer_stream(query: str, hits: Sequence[SearchHit], settings: Settings, question: str | None = None,
-                  previous: Sequence[str] = (), model: ChatModel | None = None,
-                  stream: bool = True) -> Iterator[Answer]:
+                  previous: Sequence[str] = (), model: ChatModel | None = None, stream: bool = True,
+                  texts: Mapping[str, str] | None = None, weights: Mapping[str, float] | None = None) -> Iterator[Answer]:
     """Partial answers while the model writes, then the verified final one (``final=True``).
 
-    ``query`` is the resolved question used for retrieval, ``question`` what the member typed.
-    Without a model (``llm_url`` unset) the one answer is extractive. On any model failure the
-    final answer is extractive with a notice saying why. ``stream=False`` asks the model for
-    the whole reply in one (non-streaming) request.
+    ``query`` is the resolved question used for retrieval, ``question`` what the member typed;
+    ``texts`` the full texts of the hits' documents (so quotes keep lists and articles whole) and
+    ``weights`` the IDF of the query's terms. Both modes share the evidence, the refusal gate and
+    the caveats: without a model (``llm_url`` unset) the answer quotes the evidence; the model is
+    given the evidence's passages. On any model failure the final answer is extractive with a
+    notice saying why. ``stream=False`` asks the model for the whole reply in one request.
     """
     mode = "model" if settings.llm_url else "extractive"
-    if should_refuse(query, hits, settings.refusal_threshold):
-        yield refusal(query, hits, mode)
+    asked = (question or query).strip()
+    if not previous and is_followup(asked) and len(content_terms(asked)) <= 1:
+        yield ask_back(query, mode)
+        return
+    q = Question(query, dict(weights)) if weights is not None else Question.plain(query)
+    texts = texts or {}
+    plan = plan_answer(q, hits, texts, settings.refusal_threshold)
+    if plan.refused:
+        yield refusal(query, hits, mode, missing_=plan.missing)
         return
     if mode == "extractive":
-        yield extractive_answer(query, hits)
+        yield extractive_answer(query, hits, texts=texts, plan=plan, question=q)
         return
-    sources = tuple(Source.from_hit(n, hit) for n, hit in enumerate(hits[:MODEL_SOURCES], start=1))
-    asked = question or query
+    chosen = plan.evidence.hits
+    order = chosen + [i for i in range(len(hits)) if i not in chosen][: max(0, MODEL_SOURCES - len(chosen))]
+    sources = tuple(Source.from_hit(n, hits[i]) for n, i in enumerate(order[:MODEL_SOURCES], start=1))
     if asked != query:
         asked = f"{asked}（检索用语：{query}）"
+    fallback = lambda reason: extractive_answer(query, hits, FALLBACK_NOTICE.format(reason=reason), texts, plan, q)
     try:
         model = model or ChatModel(settings)
         messages = build_messages(load_prompt(settings, "answer_system.md"), load_prompt(settings, "answer_user.md"),
@@ -333,17 +375,19 @@ def answer_stream(query: str, hits: Sequence[SearchHit], settings: Settings, que
         else:
             for delta in model.stream(messages):
                 raw += delta
-                yield Answer(answer=raw, mode="model", refused=False, sources=sources, query=query, final=False)
+                yield Answer(answer=raw, mode="model", refused=False, sources=sources, query=query, final=False,
+                             caveats=plan.caveats)
     except ModelUnavailable as exc:
-        yield extractive_answer(query, hits, FALLBACK_NOTICE.format(reason=str(exc)))
+        yield fallback(str(exc))
         return
     except FileNotFoundError:
-        yield extractive_answer(query, hits, FALLBACK_NOTICE.format(reason="缺少回答提示词模板"))
+        yield fallback("缺少回答提示词模板")
         return
     if not raw.strip():
-        yield extractive_answer(query, hits, FALLBACK_NOTICE.format(reason="生成模型没有返回内容"))
+        yield fallback("生成模型没有返回内容")
         return
-    yield finish_model_answer(raw, sources, query)
+    answer = finish_model_answer(raw, sources, query)
+    yield replace(answer, caveats=plan.caveats) if not answer.refused else answer
 
 
 def final(answers: Iterator[Answer]) -> Answer:

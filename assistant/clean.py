@@ -47,6 +47,7 @@ HEADING_START_RE = re.compile(
     r"|附件\s*\d*[:：]?$|附件\d*[:：]"
     r")"
 )
+_ARTICLE_LINE_RE = re.compile(rf"^第[{_CN_NUM}\d]+条\s*\S")  # an article's first line: prose, not a bare heading
 _LABEL_PREFIX_RE = re.compile(rf"^(?:#{{1,6}} )?(?:第[{_CN_NUM}\d]+(?:[编章节条]|部分) )?")
 _DOC_NUMBER_LINE_RE = re.compile(r"^[\u4e00-\u9fff]{1,20}[〔\[［【(（]\s*\d{4}\s*[〕\]］】)）]\s*第?\s*\d+\s*号$")
 _ORDER_NUMBER_LINE_RE = re.compile(r"^(?:[\u4e00-\u9fff]{0,20}令)?第\s*\d+\s*号$")
@@ -56,6 +57,36 @@ _DATE_LINE_RE = re.compile(
 )
 _PAREN_LINE_RE = re.compile(r"^[（(][^（）()]{1,60}[）)]$")
 _SPEAKER_LINE_RE = re.compile(r"^[\u4e00-\u9fff·]{2,5}\s*[（(][^（）()]{2,40}[）)]$")
+
+# --- markup left by web-page converters ------------------------------------------------
+
+_MD_IMAGE_RE = re.compile(r"!\[[^\]]*\]\((?:[^()\s]|\([^()]*\))*(?:\s+\"[^\"]*\")?\)")
+_MD_LINK_RE = re.compile(r"\[([^\[\]]*)\]\((?:[^()\s]|\([^()]*\))*(?:\s+\"[^\"]*\")?\)")
+_MD_EMPHASIS_RE = re.compile(r"\*\*([^*]+)\*\*|__([^_]+)__|(?<![A-Za-z0-9])_([^_]+)_(?![A-Za-z0-9])")
+_BARE_URL_LINE_RE = re.compile(r"^[\s*\-+>|]*(?:https?://|javascript:|www\.)\S*[\s|]*$", re.I)
+
+
+def strip_markup(line: str) -> str | None:
+    """One line without Markdown image embeds and link targets (a link keeps its text); None for a
+    line that was only navigation — links, images and separators with next to no text of its own.
+
+    Web pages saved as Markdown keep their menus, breadcrumbs and footers as link lists
+    ("* [**首页**_Home_](http://…)", "[![Image 8](…)](…)"); quoting them helps nobody.
+    """
+    if "](" not in line and not _BARE_URL_LINE_RE.match(line):
+        return line
+    if _BARE_URL_LINE_RE.match(line):
+        return None
+    without_images = _MD_IMAGE_RE.sub("", line)
+    links = _MD_LINK_RE.findall(without_images)
+    outside = _MD_LINK_RE.sub("", without_images)
+    text = _MD_LINK_RE.sub(lambda m: m.group(1), without_images)
+    text = _MD_EMPHASIS_RE.sub(lambda m: next(g for g in m.groups() if g is not None), text)
+    own_words = len(re.findall(r"[\u3400-\u9fffA-Za-z0-9]", outside))
+    if (links or without_images != line) and own_words < 6:
+        return None
+    return text
+
 
 # --- page furniture ----------------------------------------------------------------
 
@@ -231,7 +262,8 @@ def is_hard_wrapped(lines: Sequence[Line]) -> bool:
     open_full = [
         text
         for text, width, column in zip(texts, widths, columns)
-        if not ends_sentence(text) and not starts_heading(text) and is_full_line(width, column)
+        if not ends_sentence(text) and (not starts_heading(text) or _ARTICLE_LINE_RE.match(text))
+        and is_full_line(width, column)
     ]
     prose = sum(1 for text in open_full if _PROSE_PUNCT_RE.search(text))
     median = sorted(widths)[len(widths) // 2]
@@ -275,7 +307,8 @@ def join_text(left: str, right: str) -> str:
 def page_lines(pages: Sequence[Page]) -> list[Line]:
     """Split pages into normalised lines, dropping page numbers and running heads/footers."""
     paginated = any(page.number is not None for page in pages)
-    raw = [normalize_chars(page.text).split("\n") for page in pages]
+    raw = [[kept for line in normalize_chars(page.text).split("\n") if (kept := strip_markup(line)) is not None]
+           for page in pages]
     raw = [drop_page_numbers(lines, paginated) for lines in raw]
     if paginated:
         raw = drop_running_furniture(raw)
@@ -293,21 +326,39 @@ def page_lines(pages: Sequence[Page]) -> list[Line]:
     return result
 
 
+_UNIT_START_RE = re.compile(r"^(?:万元|亿元|万|亿|元|%|‰|个工作日|工作日|台|户|人次|人|平方米|公里|米|岁|倍|小时|天|年|月|日)")
+
+
+def breaks_number(current: Line, nxt: Line) -> bool:
+    """A line break between a number and its unit ("每台15" / "万元给予补助") is never a paragraph end."""
+    return (current.text[-1:].isdigit() and bool(_UNIT_START_RE.match(nxt.text))
+            and not is_standalone(current.text) and not nxt.blank_before)
+
+
 def join_lines(lines: Sequence[Line], hard_wrapped: bool) -> list[list[Line]]:
-    """Group lines into paragraphs; in hard-wrapped text, sentence-internal breaks are joined."""
+    """Group lines into paragraphs; in hard-wrapped text, sentence-internal breaks are joined.
+
+    A number split from its unit is joined whatever the layout."""
     if not lines:
         return []
     if not hard_wrapped:
-        return [[line] for line in lines]
+        paragraphs: list[list[Line]] = [[lines[0]]]
+        for previous, line in zip(lines, lines[1:]):
+            if breaks_number(previous, line):
+                paragraphs[-1].append(line)
+            else:
+                paragraphs.append([line])
+        return paragraphs
     widths = [visual_width(line.text) for line in lines]
     columns = local_widths(widths)
     indent_share = sum(line.indented for line in lines) / len(lines)
     indent_is_signal = indent_share < 0.3
-    paragraphs: list[list[Line]] = [[lines[0]]]
+    paragraphs = [[lines[0]]]
     for i in range(1, len(lines)):
         previous = lines[i - 1]
         para_start = len(paragraphs[-1]) == 1
-        if should_join(previous, lines[i], widths[i - 1], columns[i - 1], indent_is_signal, para_start):
+        if breaks_number(previous, lines[i]) or should_join(previous, lines[i], widths[i - 1], columns[i - 1],
+                                                            indent_is_signal, para_start):
             paragraphs[-1].append(lines[i])
         else:
             paragraphs.append([lines[i]])

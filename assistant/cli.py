@@ -194,6 +194,33 @@ def cmd_eval(args) -> int:
     return 0
 
 
+def cmd_eval_answers(args) -> int:
+    from .answer_eval import evaluate_answers
+
+    progress = TerminalProgress()
+    try:
+        result = evaluate_answers(load_settings(), Path(args.file), Path(args.index) if args.index else None,
+                                  progress, details=args.details)
+    finally:
+        progress.close()
+    if args.json:
+        _print_json(result)
+        return 0
+    latency = result.pop("latency_ms")
+    cases = result.pop("cases", [])
+    for case in cases:
+        if case["answerable"] and (case["refused"] or case["facts_found"] < case["facts"]
+                                   or case["markers_right"] < case["markers"]):
+            print(f"{case['id']}  事实 {case['facts_found']}/{case['facts']}  出处 {case['markers_right']}/"
+                  f"{case['markers']}  {'拒答' if case['refused'] else ''}{'提示' if case['caveated'] else ''}  "
+                  f"{case['question']}")
+        elif not case["answerable"] and not (case["refused"] or case["caveated"]):
+            print(f"{case['id']}  未拒答  {case['question']}")
+    print("  ".join(f"{name} {value}" for name, value in result.items()))
+    print(f"latency p50 {latency['p50']} ms  p95 {latency['p95']} ms")
+    return 0
+
+
 def _read_password(args, prompt: str = "密码: ") -> str:
     if args.password_stdin:
         return sys.stdin.readline().rstrip("\r\n")
@@ -389,6 +416,13 @@ def build_parser() -> argparse.ArgumentParser:
                    help="fusion method (ablations); the product always uses ranker")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("eval-answers", parents=[common],
+                       help="evaluate answers: fact recall, citation precision, refusals (JSON Lines benchmark)")
+    p.add_argument("file")
+    p.add_argument("--details", action="store_true", help="list the questions answered wrongly or not refused")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_eval_answers)
 
     users = sub.add_parser("users", parents=[common], help="accounts for the web app (member, staff, admin)")
     users_sub = users.add_subparsers(dest="users_command", required=True)

@@ -7,11 +7,12 @@ receives an internal document from any path. Near-duplicate chunks are collapsed
 
 from __future__ import annotations
 
-from collections.abc import Container
+from collections.abc import Container, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from .evidence import idf
 from .keyword_index import FIELDS, query_tokens
 from .models import Chunk, SearchFilters, SearchHit
 from .rank import adjacent_pairs, feature_matrix, load_ranker
@@ -178,6 +179,22 @@ class Retriever:
         if method == "rrf":
             return rrf(found.dense_rank) + rrf(found.chars_rank)
         return rrf(found.dense_rank) + rrf(found.chars_rank) + rrf(found.words_rank)  # rrf3, or no ranker file
+
+    def term_weights(self, terms: Sequence[str]) -> dict[str, float]:
+        """IDF of each term over the indexed chunks: a word in every chunk weighs almost nothing,
+        a word no chunk contains weighs most. A term's document frequency is that of its rarest
+        character pair (or Latin word), which bounds it from above."""
+        keywords = self.index.keywords()
+        total = keywords.size
+        weights: dict[str, float] = {}
+        frequency: dict[str, int] = {}
+        for term in terms:
+            grams = [g for g in char_ngrams(term) if len(g) == 2 or not _is_cjk(g)] or list(term)
+            for gram in grams:
+                if gram not in frequency:
+                    frequency[gram] = int(np.count_nonzero(keywords.scores("chars", [gram]))) if total else 0
+            weights[term] = idf(min(frequency[g] for g in grams), total)
+        return weights
 
     def search(self, query: str, k: int = 10, filters: SearchFilters | None = None,
                per_doc: int | None = None) -> list[SearchHit]:

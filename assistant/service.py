@@ -6,7 +6,8 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from .accounts import Accounts
-from .answer import Answer, answer_stream, final, resolve_followup
+from .answer import Answer, answer_stream, content_terms, final, resolve_followup
+from .evidence import PASSAGES
 from .audit import AuditLog
 from .config import Settings
 from .embed import Embedder
@@ -133,9 +134,12 @@ class Assistant:
         """
         previous = _previous_questions(history)
         query = resolve_followup(question, previous)
-        hits = self.search(query, k=10, filters=filters, per_doc=1)
+        hits = self.search(query, k=10, filters=filters, per_doc=2)
+        texts = {h.doc_id: self.index.registry.document_text(h.doc_id) for h in hits[:PASSAGES]}
+        texts = {doc_id: clean.text for doc_id, clean in texts.items() if clean}
+        weights = self.retriever.term_weights(content_terms(query))
         answers = answer_stream(query, hits, self.settings, question=question.strip(), previous=previous,
-                                stream=stream)
+                                stream=stream, texts=texts, weights=weights)
         return answers if stream else final(answers)
 
 

@@ -1,0 +1,325 @@
+"""Evidence for an answer: which sentences of the retrieved passages answer the question.
+
+Pure functions. A passage is cut into *units* — a sentence; a sentence that ends with "：" together
+with the items that follow it (even past the chunk's end); a short article (第X条) whole; a table
+row with its header. Units that are not statements (mastheads, salutations, closing formulas,
+contact lines, dates alone, bare headings, markup, instructions addressed to the reader) are
+never quoted. Units are scored against the question's content terms weighted by their rarity in
+the corpus (IDF: a word every document contains carries almost nothing), with a bonus for the
+kind of fact asked for (an amount, a date, a department); passages contribute only when they are
+about as relevant as the best one, so most answers come from one or two documents.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from .models import SearchHit
+
+# -- what the question asks for ------------------------------------------------------------
+
+_ASKS_AMOUNT = re.compile(r"多少|几[个名台人项次元万年天月岁家所条]|比例|标准|金额|额度|上限|下限|最高|最低|多大|多长|多少钱|几成|费用|补助|补贴|奖励|多高|多久")
+_ASKS_TIME = re.compile(r"什么时候|何时|哪一?年|几月|日期|时间|期限|截止|多久|时限|起施行|什么时间|哪天|几号")
+_ASKS_WHO = re.compile(r"哪个部门|哪些部门|谁|由谁|哪家|哪个单位|哪些单位|牵头|负责|主管|承办")
+
+_NUMBER_UNIT = re.compile(
+    r"\d+(?:\.\d+)?\s*(?:万元|亿元|元|万|亿|%|‰|台|个|人|户|天|日|年|月|周|小时|工作日|分|岁|平方米|米|公里|倍|项|家|所|张|次|间|套|辆|件|批|名|周岁)"
+    r"|[一二三四五六七八九十百千两]+(?:个|天|年|月|周|人|倍|项|名|次|万元|元)"
+    r"|百分之[一二三四五六七八九十百点]+")
+_DATE = re.compile(r"\d{4}年\d{1,2}月(?:\d{1,2}日)?|\d{1,2}月\d{1,2}日|\d{4}年(?:底|前|起|内)|自.{2,20}起")
+_ORG = re.compile(r"[\u4e00-\u9fff]{2,16}?(?:局|委员会|委|厅|办公室|办|部|中心|院|政府|公司|银行|街道|所)")
+
+
+@dataclass(frozen=True)
+class Wants:
+    """The kind of fact a question asks for."""
+
+    amount: bool = False
+    time: bool = False
+    who: bool = False
+
+
+def question_wants(question: str) -> Wants:
+    return Wants(bool(_ASKS_AMOUNT.search(question)), bool(_ASKS_TIME.search(question)),
+                 bool(_ASKS_WHO.search(question)))
+
+
+# -- units -----------------------------------------------------------------------------------
+
+_ENUM = r"(?:第[一二三四五六七八九十百零〇\d]+[章节条款项]|[（(][一二三四五六七八九十\d]+[）)]|[一二三四五六七八九十]+[、．.]|\d{1,2}[.、．](?!\d)|[①-⑳])"
+_ITEM_START = re.compile(rf"^\s*{_ENUM}")
+_ARTICLE_START = re.compile(r"^\s*第[一二三四五六七八九十百零〇\d]+条")
+_SECTION_START = re.compile(r"^\s*第[一二三四五六七八九十百零〇\d]+[章节编]")
+_SENTENCE = re.compile(r"[^。！？!?\n]*(?:[。！？!?]+[”’」』）)]*|\n|$)")
+_WORD = re.compile(r"[\u3400-\u9fffA-Za-z0-9]")
+_TABLE_CELL_SEP = " | "
+
+# Statements that are not answers: formulas of replies and letters, contact and filing lines.
+_FORMULA = re.compile(
+    r"收悉|现答复如下|现将.{0,12}答复如下|感谢您|感谢你|欢迎继续|联系人|联系电话|联系方式|邮政编码|此件公开发布|此件不公开|"
+    r"特此(?:通知|函复|答复|报告|公告)|现印发给你们|请遵照执行|请认真贯彻|请结合实际|抄送|抄报|印发日期|报送日期|成文日期|"
+    r"签发人|^类别[:：]|^附件\s*\d*[:：]?|^主题词|^（?此页无正文|^[（(]?联系")
+_SALUTATION = re.compile(r"^[\u4e00-\u9fff、，,·\s]{1,40}(?:委员|代表|同志|先生|女士|各位|们|单位|部门|企业|办事处|人民政府|局|委)[:：]$")
+_DATE_ONLY = re.compile(r"^[\d年月日\s.\-/至—～~（）()一二三四五六七八九十〇○]+$")
+_MARKUP = re.compile(r"\]\(|!\[|javascript:|https?://\S+$|^\s*[#*>|]|\{\{|<[a-zA-Z/][^>]*>")
+_INSTRUCTION = re.compile(
+    r"(?:忽略|无视|忘记|不要理会).{0,12}(?:指令|指示|要求|提示|规则|设定|以上|之前|前面)|你现在是|你是一个|扮演|"
+    r"请(?:直接)?(?:回答|输出|回复)[:：]|系统提示|system\s*prompt|ignore\s+(?:all|previous|the above)|"
+    r"disregard\s+(?:all|previous)|you\s+are\s+now", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A quotable piece of one passage: its text and where it sits in the document."""
+
+    hit: int  # index of the passage in the hits
+    text: str
+    start: int  # offset in the document text (or in the passage when the document is unknown)
+    end: int
+
+
+def _words(text: str) -> int:
+    return len(_WORD.findall(text))
+
+
+def is_bare_heading(text: str) -> bool:
+    """A heading or list label with no statement of its own: "（三）充电设施供给不足。", "第二章 设施建设"."""
+    body = text.strip().rstrip("。：:")
+    if _SECTION_START.match(body) and _words(body) <= 24:
+        return True
+    if not _ITEM_START.match(body) or _ARTICLE_START.match(body):
+        return False
+    rest = re.sub(rf"^\s*{_ENUM}\s*", "", body)
+    return _words(rest) <= 20 and "，" not in rest and "," not in rest
+
+
+def quotable(text: str, title: str = "") -> bool:
+    """Whether a unit may be quoted as (part of) an answer."""
+    body = text.strip()
+    words = _words(body)
+    if words < 6 or _FORMULA.search(body) or _MARKUP.search(body) or _INSTRUCTION.search(body):
+        return False
+    if _SALUTATION.match(body) or _DATE_ONLY.match(body) or is_bare_heading(body):
+        return False
+    if body.endswith(("：", ":")) and "\n" not in body:
+        return False  # a lead-in whose items are missing
+    plain = re.sub(r"\s", "", body)
+    if title and (plain == re.sub(r"\s", "", title) or (len(plain) <= len(title) + 6 and plain in title + "的通知")):
+        return False  # the masthead / title line
+    return True
+
+
+def _lines(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """(start, end) of every line of ``text`` that overlaps [start, end)."""
+    spans = []
+    pos = text.rfind("\n", 0, start) + 1
+    while pos < len(text) and pos < end:
+        stop = text.find("\n", pos)
+        stop = len(text) if stop < 0 else stop
+        if stop > pos:
+            spans.append((pos, stop))
+        pos = stop + 1
+    return spans
+
+
+def _table_header(text: str, line_start: int) -> str | None:
+    """The first row of the table a " | " row belongs to, when that row is not the row itself."""
+    header = None
+    pos = line_start
+    while pos > 0:
+        prev_start = text.rfind("\n", 0, pos - 1) + 1
+        line = text[prev_start : pos - 1]
+        if _TABLE_CELL_SEP not in line:
+            break
+        header = line
+        pos = prev_start
+    return header
+
+
+def _with_header(header: str, row: str) -> str:
+    names = [h.strip() for h in header.split("|")]
+    cells = [c.strip() for c in row.split("|")]
+    if len(names) != len(cells):
+        return row
+    return "；".join(f"{n}：{c}" for n, c in zip(names, cells) if c) + "。"
+
+
+MAX_UNIT = 600  # characters: a lead-in with its items, or an article, longer than this is cut into sentences
+WHOLE_ARTICLE = 320  # an article up to this long is quoted whole
+
+
+def passage_units(hit_index: int, text: str, start: int, end: int, title: str = "") -> list[Unit]:
+    """The quotable units of the passage ``text[start:end]`` (``text`` being the whole document)."""
+    units: list[Unit] = []
+    lines = _lines(text, start, end)
+    skip_until = -1
+    for number, (a, b) in enumerate(lines):
+        if a < skip_until:
+            continue
+        line = text[a:b]
+        if _TABLE_CELL_SEP in line:
+            header = _table_header(text, a)
+            if header:
+                units.append(Unit(hit_index, _with_header(header, line), a, b))
+            continue
+        if line.rstrip().endswith(("：", ":")):
+            # a lead-in: bring the items that follow, past the passage's end if need be
+            stop, pos = b, b + 1
+            while pos < len(text):
+                nxt_end = text.find("\n", pos)
+                nxt_end = len(text) if nxt_end < 0 else nxt_end
+                item = text[pos:nxt_end]
+                if not _ITEM_START.match(item) or _ARTICLE_START.match(item) or _SECTION_START.match(item) \
+                        or nxt_end - a > MAX_UNIT:
+                    break
+                stop, pos = nxt_end, nxt_end + 1
+            if stop > b:
+                units.append(Unit(hit_index, text[a:stop], a, stop))
+                skip_until = stop
+                continue
+        if _ARTICLE_START.match(line) and b - a <= WHOLE_ARTICLE:
+            units.append(Unit(hit_index, line, a, b))
+            continue
+        offset = a
+        for piece in _SENTENCE.findall(line):
+            if piece.strip():
+                units.append(Unit(hit_index, piece.strip(), offset + len(piece) - len(piece.lstrip()),
+                                  offset + len(piece.rstrip())))
+            offset += len(piece)
+    return [u for u in units if quotable(u.text, title)]
+
+
+# -- scoring ------------------------------------------------------------------------------------
+
+
+def idf(document_frequency: int, documents: int) -> float:
+    """BM25's inverse document frequency: rare terms weigh most, a term in every chunk almost nothing."""
+    return math.log(1 + (documents - document_frequency + 0.5) / (document_frequency + 0.5))
+
+
+def coverage(terms: Mapping[str, float], text: str) -> float:
+    """IDF-weighted share of the question's terms found in ``text``."""
+    total = sum(terms.values())
+    if total <= 0:
+        return 0.0
+    return sum(w for t, w in terms.items() if t in text) / total
+
+
+def _bigrams(text: str) -> set[str]:
+    runs = re.findall(r"[\u3400-\u9fffA-Za-z0-9]+", text)
+    return {run[i : i + 2] for run in runs for i in range(len(run) - 1)}
+
+
+def score_unit(unit: str, terms: Mapping[str, float], question_bigrams: set[str], wants: Wants,
+               context: str = "") -> float:
+    """Relevance of one unit: weighted term coverage (the unit's heading/title context counts half),
+    character-pair overlap, and a bonus when it holds the kind of fact asked for."""
+    own = coverage(terms, unit)
+    framed = coverage(terms, context + unit) if context else own
+    score = 0.75 * own + 0.25 * framed
+    if question_bigrams:
+        score += 0.15 * len(question_bigrams & _bigrams(unit)) / len(question_bigrams)
+    if wants.amount and _NUMBER_UNIT.search(unit):
+        score += 0.12
+    if wants.time and _DATE.search(unit):
+        score += 0.12
+    if wants.who and _ORG.search(unit):
+        score += 0.06
+    return score
+
+
+# -- selection ----------------------------------------------------------------------------------
+
+PASSAGES = 6  # passages looked at
+MAX_DOCUMENTS = 3  # documents an answer quotes
+PASSAGE_MARGIN = 0.8  # a passage contributes when its best unit scores at least this share of the best
+UNIT_MARGIN = 0.55  # further units are quoted when they score at least this share of the best unit
+MAX_CHARS = 520  # quoted characters, beyond the first unit
+
+
+@dataclass
+class Evidence:
+    """The units chosen to answer, best document first, and what they cover."""
+
+    units: list[Unit] = field(default_factory=list)
+    best_score: float = 0.0
+    coverage: float = 0.0  # IDF-weighted share of the question's terms in the chosen units and their titles
+
+    @property
+    def hits(self) -> list[int]:
+        return list(dict.fromkeys(u.hit for u in self.units))
+
+
+def candidate_units(hits: Sequence[SearchHit], texts: Mapping[str, str], passages: int = PASSAGES) -> list[Unit]:
+    """Quotable units of the first ``passages`` hits, cut from their documents' text where known."""
+    units: list[Unit] = []
+    for i, hit in enumerate(hits[:passages]):
+        document = texts.get(hit.doc_id, "")
+        if document and hit.end > hit.start and document[hit.start : hit.end] == hit.text:
+            units.extend(passage_units(i, document, hit.start, hit.end, hit.title))
+        else:
+            units.extend(passage_units(i, hit.text, 0, len(hit.text), hit.title))
+    return units
+
+
+def choose(hits: Sequence[SearchHit], units: Sequence[Unit], terms: Mapping[str, float], question: str,
+           boost: Sequence[str] = ()) -> Evidence:
+    """The units that answer ``question``: the best unit, then units nearly as good from passages
+    nearly as good, until the next one adds nothing relevant. ``boost`` are strings (the question's
+    years, places, numbers) whose presence makes a unit more relevant."""
+    if not units:
+        return Evidence()
+    wants = question_wants(question)
+    q_bigrams = _bigrams(question)
+    scored = []
+    for unit in units:
+        hit = hits[unit.hit]
+        context = f"{hit.title} {hit.heading}"
+        score = score_unit(unit.text, terms, q_bigrams, wants, context)
+        score += 0.1 * sum(1 for b in boost if b in unit.text or b in context)
+        score += 0.04 / (unit.hit + 1)  # retrieval's order breaks near ties
+        scored.append((score, unit))
+    scored.sort(key=lambda pair: -pair[0])
+    best_score, best = scored[0]
+    passage_best: dict[int, float] = {}
+    for score, unit in scored:
+        passage_best.setdefault(unit.hit, score)
+    allowed = {h for h, s in passage_best.items() if s >= PASSAGE_MARGIN * best_score}
+    documents: list[str] = [hits[best.hit].doc_id]
+    chosen = [best]
+    covered = {t for t in terms if t in best.text}
+    total = 0
+    for score, unit in scored[1:]:
+        if unit.hit not in allowed or score < UNIT_MARGIN * best_score:
+            continue
+        doc = hits[unit.hit].doc_id
+        if doc not in documents and len(documents) >= MAX_DOCUMENTS:
+            continue
+        if any(_overlaps(unit, other, hits) for other in chosen):
+            continue
+        new_terms = {t for t in terms if t in unit.text} - covered
+        if not new_terms and score < 0.8 * best_score:
+            continue  # adds nothing the answer does not already say
+        if total + len(unit.text) > MAX_CHARS:
+            continue
+        chosen.append(unit)
+        covered |= new_terms
+        total += len(unit.text)
+        if doc not in documents:
+            documents.append(doc)
+    frame = " ".join(f"{hits[u.hit].title} {hits[u.hit].heading}" for u in chosen)
+    evidence_text = frame + " " + " ".join(u.text for u in chosen)
+    order = {doc: i for i, doc in enumerate(documents)}
+    chosen.sort(key=lambda u: (order[hits[u.hit].doc_id], u.start))
+    return Evidence(chosen, best_score, coverage(terms, evidence_text))
+
+
+def _overlaps(a: Unit, b: Unit, hits: Sequence[SearchHit]) -> bool:
+    """Same span of the same document, or all but the same words (a statement repeated elsewhere)."""
+    if hits[a.hit].doc_id == hits[b.hit].doc_id and a.start < b.end and b.start < a.end:
+        return True
+    ga, gb = _bigrams(a.text), _bigrams(b.text)
+    return bool(ga and gb) and len(ga & gb) / len(ga | gb) > 0.6
