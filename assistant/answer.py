@@ -119,9 +119,20 @@ class Question:
         return cls(text, {t: 1.0 for t in content_terms(text)})
 
 
+# Conversational words that name no subject ("听说", "市里"), and the shapes jieba cuts out of spoken
+# questions ("提了", "最多能", "几类", "能多报"): they say nothing about what the documents must contain.
+_SPOKEN = frozenset("""听说 据说 市里 省里 区里 县里 村里 镇里 附近 平时 一般 通常 大家 我们 咱们 他们 老百姓 有人 有的 是否 可以
+    能够 应该 应当 一些 各种 愿意 以后 之前 已经 时候 事情 东西 方面 这个 那个 这种 那种 这样 那样 就是 还是 或是 还有 以及
+    怎么办 怎么回事 有没有 能不能 可不可以 是不是 会不会 要不要 不能 不会 不要 一直 从来 总是 老是 根本 到底 究竟 其实 确实 真的
+    现在 目前 今年 去年 明年 最近 近年 近来 当前 如今 一年 一天 为啥 啥时候""".split())
+_SPOKEN_SHAPE = re.compile(r"^[能最几各都就还这那从咋啥怎多有没也再又才只很太]|[了过得吗呢吧啊么嘛的着]$|几|啥")
+
+
 def content_terms(question: str) -> list[str]:
-    """The words of a question that name its subject (question words and stop words left out)."""
-    return [t for t in query_terms(question) if t not in _NOT_TOPIC and t not in STOPWORDS]
+    """The words of a question that name its subject: question words, stop words, conversational words
+    and the fragments jieba cuts from spoken phrases left out."""
+    return [t for t in query_terms(question) if t not in _NOT_TOPIC and t not in STOPWORDS and t not in _SPOKEN
+            and not (_SPOKEN_SHAPE.search(t) and not t.isascii())]
 
 
 @dataclass(frozen=True)

@@ -200,12 +200,23 @@ def idf(document_frequency: int, documents: int) -> float:
     return math.log(1 + (documents - document_frequency + 0.5) / (document_frequency + 0.5))
 
 
+def term_credit(term: str, text: str) -> float:
+    """1 when ``text`` contains the term; for a longer term cut differently ("建运维", "能多报"), half
+    the share of its character pairs found; else 0."""
+    if term in text:
+        return 1.0
+    if len(term) < 3 or term.isascii():
+        return 0.0
+    pairs = [term[i : i + 2] for i in range(len(term) - 1)]
+    return 0.5 * sum(1 for p in pairs if p in text) / len(pairs)
+
+
 def coverage(terms: Mapping[str, float], text: str) -> float:
     """IDF-weighted share of the question's terms found in ``text``."""
     total = sum(terms.values())
     if total <= 0:
         return 0.0
-    return sum(w for t, w in terms.items() if t in text) / total
+    return sum(w * term_credit(t, text) for t, w in terms.items()) / total
 
 
 def _bigrams(text: str) -> set[str]:
@@ -246,7 +257,7 @@ class Evidence:
 
     units: list[Unit] = field(default_factory=list)
     best_score: float = 0.0
-    coverage: float = 0.0  # IDF-weighted share of the question's terms in the chosen units and their titles
+    coverage: float = 0.0  # IDF-weighted share of the question's terms in the quoted passages (and their titles)
 
     @property
     def hits(self) -> list[int]:
@@ -310,8 +321,9 @@ def choose(hits: Sequence[SearchHit], units: Sequence[Unit], terms: Mapping[str,
         total += len(unit.text)
         if doc not in documents:
             documents.append(doc)
-    frame = " ".join(f"{hits[u.hit].title} {hits[u.hit].heading}" for u in chosen)
-    evidence_text = frame + " " + " ".join(u.text for u in chosen)
+    passages = list(dict.fromkeys(u.hit for u in chosen))
+    evidence_text = " ".join(f"{hits[i].title} {hits[i].heading} {hits[i].text}" for i in passages)
+    evidence_text += " " + " ".join(u.text for u in chosen)
     order = {doc: i for i, doc in enumerate(documents)}
     chosen.sort(key=lambda u: (order[hits[u.hit].doc_id], u.start))
     return Evidence(chosen, best_score, coverage(terms, evidence_text))

@@ -21,6 +21,9 @@ from .store import Index
 from .tokenize import char_ngrams, word_tokens
 
 
+MAX_TERM_WEIGHT = 5.0  # IDF cap: one rare word should not outweigh the rest of the question
+ABSENT_TERM_WEIGHT = 3.0  # weight of a term found in no chunk at all
+
 METHODS = ("ranker", "rrf", "rrf3", "dense", "chars", "words")
 
 
@@ -193,7 +196,9 @@ class Retriever:
             for gram in grams:
                 if gram not in frequency:
                     frequency[gram] = int(np.count_nonzero(keywords.scores("chars", [gram]))) if total else 0
-            weights[term] = idf(min(frequency[g] for g in grams), total)
+            found = min(frequency[g] for g in grams)
+            # a term no chunk contains is often a colloquialism; it counts, but no more than a rare word
+            weights[term] = min(idf(found, total), ABSENT_TERM_WEIGHT if found == 0 else MAX_TERM_WEIGHT)
         return weights
 
     def search(self, query: str, k: int = 10, filters: SearchFilters | None = None,

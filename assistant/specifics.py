@@ -24,6 +24,7 @@ _BOOK_TITLE = re.compile(r"《([^《》]{4,60})》")
 _PLACE_SUFFIX = re.compile(r"(?:特别行政区|自治区|自治州|自治县|省|市|区|县|州|镇|乡|街道)$")
 _GENERIC_PLACES = frozenset("""本市 全市 我市 市区 城区 小区 社区 地区 全区 本区 辖区 新区 园区 景区 片区 老城区 全省 本省 我省 全县 本县
     县区 市县 省市 城市 农村 城乡 乡镇 各省 各市 各区 各地 当地 外地 本地 国内 境内 境外 全国 中国 国家""".split())
+_VERB_BEFORE_PLACE = re.compile(r"^[来去到在从往回至赴]")  # "来江州" as jieba sometimes cuts it
 _ORG_SUFFIX = re.compile(r"(?:局|委员会|委|厅|办公室|中心|公司|银行|协会|学会|大学|学院|医院)$")
 
 
@@ -78,7 +79,7 @@ def question_specifics(question: str) -> Specifics:
         if len(word) < 2 or word in _GENERIC_PLACES:
             continue
         if flag == "ns" and not _ORG_SUFFIX.search(word):
-            places.append(word)
+            places.append(_VERB_BEFORE_PLACE.sub("", word) if len(word) >= 3 else word)
         elif flag == "nt" or (flag.startswith("n") and _ORG_SUFFIX.search(word) and len(word) >= 4):
             organisations.append(word)
     return Specifics(tuple(years), tuple(dict.fromkeys(places)), tuple(dict.fromkeys(numbers)),

@@ -79,6 +79,8 @@ def render_answer(answer: Answer) -> str:
     parts = []
     if answer.notice:
         parts.append(f"> {answer.notice}")
+    for caveat in answer.caveats:
+        parts.append(f"> **注意**：{caveat}")
     text = answer.answer if answer.final or answer.answer else "正在生成回答…"
     parts.append(text)
     if answer.refused and answer.sources:
