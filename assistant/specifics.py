@@ -20,6 +20,7 @@ _YEAR_RANGE = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*[—\-－~～至到]\s*((?:
 _ARTICLE = re.compile(rf"第[{_CN_DIGITS}\d]+[条章款]")
 _PROPOSAL_NO = re.compile(r"第?\s*(\d{2,5})\s*号(?:提案|建议|议案)?")
 _DOC_NUMBER = re.compile(r"[\u4e00-\u9fff]{1,12}[〔\[［【(（]\s*(\d{4})\s*[〕\]］】)）]\s*第?\s*(\d+)\s*号")
+_SESSION = re.compile(rf"[{_CN_DIGITS}]+届|[{_CN_DIGITS}]+次(?:全体)?会议")  # 十届 … 五次会议
 _BOOK_TITLE = re.compile(r"《([^《》]{4,60})》")
 _PLACE_SUFFIX = re.compile(r"(?:特别行政区|自治区|自治州|自治县|省|市|区|县|州|镇|乡|街道)$")
 _GENERIC_PLACES = frozenset("""本市 全市 我市 市区 城区 小区 社区 地区 全区 本区 辖区 新区 园区 景区 片区 老城区 全省 本省 我省 全县 本县
@@ -61,7 +62,8 @@ def _place_stem(place: str) -> str:
 def question_specifics(question: str) -> Specifics:
     years = list(dict.fromkeys(_YEAR.findall(question)))
     for low, high in _YEAR_RANGE.findall(question):
-        years = [y for y in years if y not in (low, high)]  # a span ("2023—2025年") names a plan, not a year
+        # a span ("2023—2025年") names a plan: the span must be found, not each year anywhere
+        years = [y for y in years if y not in (low, high)] + [f"{low}—{high}"]
     numbers: list[str] = []
     for match in _DOC_NUMBER.finditer(question):
         numbers.append(f"〔{match.group(1)}〕{match.group(2)}号")
@@ -70,6 +72,7 @@ def question_specifics(question: str) -> Specifics:
     for match in _PROPOSAL_NO.finditer(_YEAR.sub(" ", rest)):
         if "号" in match.group(0):
             numbers.append(match.group(1))
+    numbers += _SESSION.findall(rest)
     titles = [t for t in _BOOK_TITLE.findall(question)]
     places: list[str] = []
     organisations: list[str] = []
@@ -87,7 +90,8 @@ def question_specifics(question: str) -> Specifics:
 
 
 def _plain(text: str) -> str:
-    return re.sub(r"[\s　]", "", text).replace("[", "〔").replace("]", "〕").replace("（", "(").replace("）", ")")
+    text = re.sub(r"[\s　]", "", text).replace("[", "〔").replace("]", "〕").replace("（", "(").replace("）", ")")
+    return re.sub(r"(?<=\d)(?:年)?[—\-－~～至到–](?=\d)", "—", text)
 
 
 def _title_found(title: str, evidence: str) -> bool:
