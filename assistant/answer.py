@@ -124,8 +124,8 @@ class Question:
 _SPOKEN = frozenset("""听说 据说 市里 省里 区里 县里 村里 镇里 附近 平时 一般 通常 大家 我们 咱们 他们 老百姓 有人 有的 是否 可以
     能够 应该 应当 一些 各种 愿意 以后 之前 已经 时候 事情 东西 方面 这个 那个 这种 那种 这样 那样 就是 还是 或是 还有 以及
     怎么办 怎么回事 有没有 能不能 可不可以 是不是 会不会 要不要 不能 不会 不要 一直 从来 总是 老是 根本 到底 究竟 其实 确实 真的
-    现在 目前 今年 去年 明年 最近 近年 近来 当前 如今 一年 一天 为啥 啥时候""".split())
-_SPOKEN_SHAPE = re.compile(r"^[能最几各都就还这那从咋啥怎多有没也再又才只很太]|[了过得吗呢吧啊么嘛的着]$|几|啥")
+    现在 目前 今年 去年 明年 最近 近年 近来 当前 如今 一年 一天 为啥 啥时候 一个 一种 一下子 分别 各自 一共 总共 合计""".split())
+_SPOKEN_SHAPE = re.compile(r"^[能最几各都就还这那从咋啥怎多有没也再又才只很太是]|[了过得吗呢吧啊么嘛的着说]$|几|啥|哪")
 
 
 def content_terms(question: str) -> list[str]:
@@ -153,13 +153,15 @@ def support(similarity: float, evidence_coverage: float) -> float:
 
 
 def plan_answer(question: Question, hits: Sequence[SearchHit], texts: Mapping[str, str], threshold: float,
-                min_coverage: float = REFUSAL_MIN_COVERAGE) -> Plan:
+                min_coverage: float = REFUSAL_MIN_COVERAGE, unseen: Sequence[str] = ()) -> Plan:
     """Choose the evidence and decide between answering, answering with a caveat, and refusing.
 
     Refused when nothing close was found (support below ``threshold``), when the evidence misses
     most of what the question is about (IDF-weighted coverage below ``min_coverage``), or when it
     lacks a specific the question names (a year, place, number, title) and little else matches.
-    A specific missing from otherwise matching evidence gives an answer with a caveat instead.
+    A specific missing from otherwise matching evidence gives an answer with a caveat instead; so
+    does a phrase of the question that no document contains (``unseen``: "预算收入" when the library
+    speaks of 预算 and of 收入 but never of 预算收入).
     """
     if not hits:
         return Plan(Evidence(), True, 0.0)
@@ -174,7 +176,7 @@ def plan_answer(question: Question, hits: Sequence[SearchHit], texts: Mapping[st
     chosen = [hits[i] for i in evidence.hits]
     described = " ".join(f"{h.title} {h.doc_number or ''} {h.date or ''} {h.year or ''} {h.issuer or ''} {h.heading}"
                          for h in chosen)
-    absent = missing(wanted, described + " " + " ".join(u.text for u in evidence.units))
+    absent = missing(wanted, described + " " + " ".join(u.text for u in evidence.units)) + list(unseen)
     if not absent:
         return Plan(evidence, False, backing)
     rest = {t: w for t, w in question.weights.items() if not any(t in a or a in t for a in absent)}
@@ -270,8 +272,9 @@ def compose_extractive(question: Question | str, hits: Sequence[SearchHit], text
         source = Source.from_hit(n, hits[index])
         document = texts.get(source.doc_id, "")
         low, high = extent[index]
-        if document and source.end > source.start and high > source.end and low >= source.start:
-            source = replace(source, text=document[source.start : high], end=high)
+        if document and source.end > source.start and (high > source.end or low < source.start):
+            start, end = min(low, source.start), max(high, source.end)
+            source = replace(source, text=document[start:end], start=start, end=end)
         sources.append(source)
     return "\n".join(lines), tuple(sources)
 
@@ -346,12 +349,13 @@ def finish_model_answer(raw: str, sources: Sequence[Source], query: str) -> Answ
 
 def answer_stream(query: str, hits: Sequence[SearchHit], settings: Settings, question: str | None = None,
                   previous: Sequence[str] = (), model: ChatModel | None = None, stream: bool = True,
-                  texts: Mapping[str, str] | None = None, weights: Mapping[str, float] | None = None) -> Iterator[Answer]:
+                  texts: Mapping[str, str] | None = None, weights: Mapping[str, float] | None = None,
+                  unseen: Sequence[str] = ()) -> Iterator[Answer]:
     """Partial answers while the model writes, then the verified final one (``final=True``).
 
     ``query`` is the resolved question used for retrieval, ``question`` what the member typed;
     ``texts`` the full texts of the hits' documents (so quotes keep lists and articles whole) and
-    ``weights`` the IDF of the query's terms. Both modes share the evidence, the refusal gate and
+    ``weights`` the IDF of the query's terms, ``unseen`` its phrases no document contains. Both modes share the evidence, the refusal gate and
     the caveats: without a model (``llm_url`` unset) the answer quotes the evidence; the model is
     given the evidence's passages. On any model failure the final answer is extractive with a
     notice saying why. ``stream=False`` asks the model for the whole reply in one request.
@@ -363,7 +367,7 @@ def answer_stream(query: str, hits: Sequence[SearchHit], settings: Settings, que
         return
     q = Question(query, dict(weights)) if weights is not None else Question.plain(query)
     texts = texts or {}
-    plan = plan_answer(q, hits, texts, settings.refusal_threshold)
+    plan = plan_answer(q, hits, texts, settings.refusal_threshold, unseen=unseen)
     if plan.refused:
         yield refusal(query, hits, mode, missing_=plan.missing)
         return

@@ -33,18 +33,31 @@ _DATE = re.compile(r"\d{4}年\d{1,2}月(?:\d{1,2}日)?|\d{1,2}月\d{1,2}日|\d{4
 _ORG = re.compile(r"[\u4e00-\u9fff]{2,16}?(?:局|委员会|委|厅|办公室|办|部|中心|院|政府|公司|银行|街道|所)")
 
 
+_ASKED_UNIT = re.compile(r"(?:多少|几)(万元|元|个工作日|工作日|个|名|台|人|户|天|年|月|周|岁|次|分|小时|项|家|所|倍|条)")
+_ASKS_MONEY = re.compile(r"多少钱|费|补助|补贴|奖励|资助|工资|收入|资金|价格|金额|标准是多少")
+
+
 @dataclass(frozen=True)
 class Wants:
-    """The kind of fact a question asks for."""
+    """The kind of fact a question asks for; ``unit`` the measure it names ("多少人" → 人, money → 元)."""
 
     amount: bool = False
     time: bool = False
     who: bool = False
+    unit: str = ""
 
 
 def question_wants(question: str) -> Wants:
+    asked = _ASKED_UNIT.search(question)
+    unit = asked.group(1) if asked else ("元" if _ASKS_MONEY.search(question) else "")
     return Wants(bool(_ASKS_AMOUNT.search(question)), bool(_ASKS_TIME.search(question)),
-                 bool(_ASKS_WHO.search(question)))
+                 bool(_ASKS_WHO.search(question)), unit)
+
+
+def _has_amount_in(unit_text: str, measure: str) -> bool:
+    """A number followed by the asked measure ("2000人", "120元", "五万元")."""
+    measure = measure.removeprefix("个") if measure not in ("个",) else measure
+    return bool(re.search(rf"[\d一二三四五六七八九十百千万两]\s*(?:万|亿)?{re.escape(measure)}", unit_text))
 
 
 # -- units -----------------------------------------------------------------------------------
@@ -62,7 +75,9 @@ _FORMULA = re.compile(
     r"收悉|现答复如下|现将.{0,12}答复如下|感谢您|感谢你|欢迎继续|联系人|联系电话|联系方式|邮政编码|此件公开发布|此件不公开|"
     r"特此(?:通知|函复|答复|报告|公告)|现印发给你们|请遵照执行|请认真贯彻|请结合实际|抄送|抄报|印发日期|报送日期|成文日期|"
     r"签发人|^类别[:：]|^附件\s*\d*[:：]?|^主题词|^（?此页无正文|^[（(]?联系")
+_NAMES_PROPOSAL = re.compile(r"《[^《》]{4,60}(?:提案|建议|议案)》收悉")  # "您提出的《关于设立…的提案》收悉" says what was asked
 _SALUTATION = re.compile(r"^[\u4e00-\u9fff、，,·\s]{1,40}(?:委员|代表|同志|先生|女士|各位|们|单位|部门|企业|办事处|人民政府|局|委)[:：]$")
+_DOC_NUMBER_ONLY = re.compile(r"^[\u4e00-\u9fff]{1,16}\s*[〔\[［【(（]\s*\d{4}\s*[〕\]］】)）]\s*第?\s*\d+\s*号[。]?$")
 _DATE_ONLY = re.compile(r"^[\d年月日\s.\-/至—～~（）()一二三四五六七八九十〇○]+$")
 _MARKUP = re.compile(r"\]\(|!\[|javascript:|https?://\S+$|^\s*[#*>|]|\{\{|<[a-zA-Z/][^>]*>")
 _INSTRUCTION = re.compile(
@@ -100,9 +115,11 @@ def quotable(text: str, title: str = "") -> bool:
     """Whether a unit may be quoted as (part of) an answer."""
     body = text.strip()
     words = _words(body)
-    if words < 6 or _FORMULA.search(body) or _MARKUP.search(body) or _INSTRUCTION.search(body):
+    if words < 6 or _MARKUP.search(body) or _INSTRUCTION.search(body):
         return False
-    if _SALUTATION.match(body) or _DATE_ONLY.match(body) or is_bare_heading(body):
+    if _FORMULA.search(body) and not _NAMES_PROPOSAL.search(body):
+        return False
+    if _SALUTATION.match(body) or _DATE_ONLY.match(body) or _DOC_NUMBER_ONLY.match(body) or is_bare_heading(body):
         return False
     if body.endswith(("：", ":")) and "\n" not in body:
         return False  # a lead-in whose items are missing
@@ -201,12 +218,12 @@ def idf(document_frequency: int, documents: int) -> float:
 
 
 def term_credit(term: str, text: str) -> float:
-    """1 when ``text`` contains the term; for a longer term cut differently ("建运维", "能多报"), half
-    the share of its character pairs found; else 0."""
+    """1 when ``text`` contains the term; for a three-character term cut from a spoken phrase ("建运维",
+    "能多报"), half the share of its character pairs found; else 0."""
     if term in text:
         return 1.0
-    if len(term) < 3 or term.isascii():
-        return 0.0
+    if len(term) != 3 or term.isascii():
+        return 0.0  # only three-character cuts of spoken phrases; longer compounds are real words
     pairs = [term[i : i + 2] for i in range(len(term) - 1)]
     return 0.5 * sum(1 for p in pairs if p in text) / len(pairs)
 
@@ -233,8 +250,10 @@ def score_unit(unit: str, terms: Mapping[str, float], question_bigrams: set[str]
     score = 0.75 * own + 0.25 * framed
     if question_bigrams:
         score += 0.15 * len(question_bigrams & _bigrams(unit)) / len(question_bigrams)
-    if wants.amount and _NUMBER_UNIT.search(unit):
-        score += 0.12
+    if wants.amount and wants.unit and _has_amount_in(unit, wants.unit):
+        score += 0.2
+    elif wants.amount and _NUMBER_UNIT.search(unit):
+        score += 0.08
     if wants.time and _DATE.search(unit):
         score += 0.12
     if wants.who and _ORG.search(unit):
@@ -245,7 +264,8 @@ def score_unit(unit: str, terms: Mapping[str, float], question_bigrams: set[str]
 # -- selection ----------------------------------------------------------------------------------
 
 PASSAGES = 6  # passages looked at
-MAX_DOCUMENTS = 3  # documents an answer quotes
+MAX_DOCUMENTS = 2  # documents an answer quotes
+OTHER_DOCUMENT_MARGIN = 0.85  # …the second only when its unit is nearly as relevant and adds what the first lacks
 PASSAGE_MARGIN = 0.8  # a passage contributes when its best unit scores at least this share of the best
 UNIT_MARGIN = 0.55  # further units are quoted when they score at least this share of the best unit
 MAX_CHARS = 520  # quoted characters, beyond the first unit
@@ -264,23 +284,42 @@ class Evidence:
         return list(dict.fromkeys(u.hit for u in self.units))
 
 
+WINDOW = 800  # characters around the two best passages whose units are candidates too (the next article)
+
+
 def candidate_units(hits: Sequence[SearchHit], texts: Mapping[str, str], passages: int = PASSAGES) -> list[Unit]:
-    """Quotable units of the first ``passages`` hits, cut from their documents' text where known."""
+    """Quotable units of the first ``passages`` hits, cut from their documents' text where known; around
+    the two best passages the neighbouring text counts too (a question's second part is often in the
+    next article). A unit is taken once, for the first passage that reaches it."""
     units: list[Unit] = []
+    seen: set[tuple[str, int]] = set()
     for i, hit in enumerate(hits[:passages]):
         document = texts.get(hit.doc_id, "")
         if document and hit.end > hit.start and document[hit.start : hit.end] == hit.text:
-            units.extend(passage_units(i, document, hit.start, hit.end, hit.title))
+            reach = WINDOW if i < 2 else 0
+            found = passage_units(i, document, max(0, hit.start - reach), hit.end + reach, hit.title)
         else:
-            units.extend(passage_units(i, hit.text, 0, len(hit.text), hit.title))
+            found = passage_units(i, hit.text, 0, len(hit.text), hit.title)
+        for unit in found:
+            key = (hit.doc_id, unit.start) if document else (hit.chunk_id, unit.start)
+            if key not in seen:
+                seen.add(key)
+                units.append(unit)
     return units
+
+
+MIN_OWN = 0.12  # a further unit must itself say something the question asks about
 
 
 def choose(hits: Sequence[SearchHit], units: Sequence[Unit], terms: Mapping[str, float], question: str,
            boost: Sequence[str] = ()) -> Evidence:
-    """The units that answer ``question``: the best unit, then units nearly as good from passages
-    nearly as good, until the next one adds nothing relevant. ``boost`` are strings (the question's
-    years, places, numbers) whose presence makes a unit more relevant."""
+    """The units that answer ``question``: the best unit, then units of the same document nearly as
+    good or adding a term the answer lacks, and units of another document only when they add what
+    the first lacks; until the next one adds nothing relevant. ``boost`` are strings (the question's
+    years, places, numbers) whose presence makes a unit more relevant.
+
+    A unit's *own* score looks at its text alone; its *relevance* adds its passage's title and
+    heading (a document about the question ranks its sentences higher) and retrieval's order."""
     if not units:
         return Evidence()
     wants = question_wants(question)
@@ -289,31 +328,36 @@ def choose(hits: Sequence[SearchHit], units: Sequence[Unit], terms: Mapping[str,
     for unit in units:
         hit = hits[unit.hit]
         context = f"{hit.title} {hit.heading}"
-        score = score_unit(unit.text, terms, q_bigrams, wants, context)
-        score += 0.1 * sum(1 for b in boost if b in unit.text or b in context)
-        score += 0.04 / (unit.hit + 1)  # retrieval's order breaks near ties
-        scored.append((score, unit))
-    scored.sort(key=lambda pair: -pair[0])
-    best_score, best = scored[0]
+        own = score_unit(unit.text, terms, q_bigrams, wants)
+        own += 0.1 * sum(1 for b in boost if b in unit.text)
+        relevance = 0.7 * own + 0.3 * coverage(terms, context + unit.text) + 0.04 / (unit.hit + 1)
+        relevance += 0.05 * sum(1 for b in boost if b in context)
+        scored.append((relevance, own, unit))
+    scored.sort(key=lambda item: -item[0])
+    best_relevance, best_own, best = scored[0]
+    firsts = _clause_bests(question, terms, scored, hits)
     passage_best: dict[int, float] = {}
-    for score, unit in scored:
-        passage_best.setdefault(unit.hit, score)
-    allowed = {h for h, s in passage_best.items() if s >= PASSAGE_MARGIN * best_score}
+    for relevance, _, unit in scored:
+        passage_best.setdefault(unit.hit, relevance)
+    allowed = {h for h, r in passage_best.items() if r >= PASSAGE_MARGIN * best_relevance}
     documents: list[str] = [hits[best.hit].doc_id]
     chosen = [best]
     covered = {t for t in terms if t in best.text}
     total = 0
-    for score, unit in scored[1:]:
-        if unit.hit not in allowed or score < UNIT_MARGIN * best_score:
+    for relevance, own, unit in [*firsts, *scored[1:]]:
+        if unit in chosen or unit.hit not in allowed or own < MIN_OWN:
             continue
         doc = hits[unit.hit].doc_id
-        if doc not in documents and len(documents) >= MAX_DOCUMENTS:
-            continue
+        new_terms = {t for t in terms if t in unit.text} - covered
+        if any(unit is u for _, _, u in firsts) and doc in documents:
+            pass  # the best unit for one part of a question in several parts
+        elif doc in documents:
+            if not (own >= 0.8 * best_own or (new_terms and own >= UNIT_MARGIN * best_own)):
+                continue
+        elif len(documents) >= MAX_DOCUMENTS or not new_terms or relevance < OTHER_DOCUMENT_MARGIN * best_relevance:
+            continue  # another document only for what the first does not say
         if any(_overlaps(unit, other, hits) for other in chosen):
             continue
-        new_terms = {t for t in terms if t in unit.text} - covered
-        if not new_terms and score < 0.8 * best_score:
-            continue  # adds nothing the answer does not already say
         if total + len(unit.text) > MAX_CHARS:
             continue
         chosen.append(unit)
@@ -326,7 +370,38 @@ def choose(hits: Sequence[SearchHit], units: Sequence[Unit], terms: Mapping[str,
     evidence_text += " " + " ".join(u.text for u in chosen)
     order = {doc: i for i, doc in enumerate(documents)}
     chosen.sort(key=lambda u: (order[hits[u.hit].doc_id], u.start))
-    return Evidence(chosen, best_score, coverage(terms, evidence_text))
+    return Evidence(chosen, best_relevance, coverage(terms, evidence_text))
+
+
+_CLAUSE_SPLIT = re.compile(r"[？?；;！!。]|，(?=[^，]{4,})")
+
+
+def clauses(question: str) -> list[str]:
+    """The parts of a question asked in several ("…是多少？一个团队最多签多少人？")."""
+    parts = [p.strip() for p in _CLAUSE_SPLIT.split(question) if len(_WORD.findall(p)) >= 4]
+    return parts if len(parts) > 1 else []
+
+
+def _clause_bests(question: str, terms: Mapping[str, float], scored: Sequence[tuple[float, float, Unit]],
+                  hits: Sequence[SearchHit]) -> list[tuple[float, float, Unit]]:
+    """For a question in several parts, the best unit of the best document for each part."""
+    parts = clauses(question)
+    if not parts:
+        return []
+    best_doc = hits[scored[0][2].hit].doc_id
+    picks = []
+    for part in parts:
+        own_terms = {t: w for t, w in terms.items() if t in part}
+        if not own_terms:
+            continue
+        wants, grams = question_wants(part), _bigrams(part)
+        candidates = [(score_unit(u.text, own_terms, grams, wants), r, o, u) for r, o, u in scored
+                      if hits[u.hit].doc_id == best_doc]
+        if candidates:
+            part_score, relevance, own, unit = max(candidates, key=lambda c: (c[0], c[1]))
+            if part_score >= 0.5:
+                picks.append((relevance, own, unit))
+    return picks
 
 
 def _overlaps(a: Unit, b: Unit, hits: Sequence[SearchHit]) -> bool:

@@ -7,7 +7,7 @@ receives an internal document from any path. Near-duplicate chunks are collapsed
 
 from __future__ import annotations
 
-from collections.abc import Container, Sequence
+from collections.abc import Container, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -23,6 +23,7 @@ from .tokenize import char_ngrams, word_tokens
 
 MAX_TERM_WEIGHT = 5.0  # IDF cap: one rare word should not outweigh the rest of the question
 ABSENT_TERM_WEIGHT = 3.0  # weight of a term found in no chunk at all
+PHRASE_MIN_WEIGHT = 3.0  # words this common (提案, 建议, the city's name) do not make a subject together
 
 METHODS = ("ranker", "rrf", "rrf3", "dense", "chars", "words")
 
@@ -200,6 +201,31 @@ class Retriever:
             # a term no chunk contains is often a colloquialism; it counts, but no more than a rare word
             weights[term] = min(idf(found, total), ABSENT_TERM_WEIGHT if found == 0 else MAX_TERM_WEIGHT)
         return weights
+
+    def unseen_phrases(self, question: str, weights: Mapping[str, float]) -> list[str]:
+        """Subjects of the question that no chunk contains: a long term found nowhere ("公共租赁住房"),
+        or two adjacent two-character words that each occur, and weigh something, but never together
+        ("预算"+"收入" → "预算收入", "降价"+"幅度")."""
+        keywords = self.index.keywords()
+        if not keywords.size:
+            return []
+        memo: dict[str, int] = {}
+
+        def seen(text: str) -> bool:
+            grams = [g for g in char_ngrams(text) if len(g) == 2 and _is_cjk(g)]
+            for gram in grams:
+                if gram not in memo:
+                    memo[gram] = int(np.count_nonzero(keywords.scores("chars", [gram])))
+            return all(memo[g] for g in grams)
+
+        unseen = [t for t in weights if len(t) >= 5 and _is_cjk(t) and not seen(t)]
+        located = sorted((question.find(t), t) for t in weights if question.find(t) >= 0 and _is_cjk(t))
+        for (start, left), (next_start, right) in zip(located, located[1:]):
+            if (next_start == start + len(left) and len(left) == len(right) == 2
+                    and min(weights[left], weights[right]) >= PHRASE_MIN_WEIGHT
+                    and seen(left) and seen(right) and not seen(left + right)):
+                unseen.append(left + right)
+        return unseen
 
     def search(self, query: str, k: int = 10, filters: SearchFilters | None = None,
                per_doc: int | None = None) -> list[SearchHit]:

@@ -137,9 +137,11 @@ class Assistant:
         hits = self.search(query, k=10, filters=filters, per_doc=2)
         texts = {h.doc_id: self.index.registry.document_text(h.doc_id) for h in hits[:PASSAGES]}
         texts = {doc_id: clean.text for doc_id, clean in texts.items() if clean}
-        weights = self.retriever.term_weights(content_terms(query))
+        terms = content_terms(query)
+        weights = self.retriever.term_weights(terms)
+        unseen = self.retriever.unseen_phrases(query, weights)
         answers = answer_stream(query, hits, self.settings, question=question.strip(), previous=previous,
-                                stream=stream, texts=texts, weights=weights)
+                                stream=stream, texts=texts, weights=weights, unseen=unseen)
         return answers if stream else final(answers)
 
 
