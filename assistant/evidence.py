@@ -190,8 +190,8 @@ def passage_units(hit_index: int, text: str, start: int, end: int, title: str = 
                 nxt_end = len(text) if nxt_end < 0 else nxt_end
                 item = text[pos:nxt_end]
                 if not _ITEM_START.match(item) or _ARTICLE_START.match(item) or _SECTION_START.match(item) \
-                        or nxt_end - a > MAX_UNIT:
-                    break
+                        or is_bare_heading(item) or nxt_end - a > MAX_UNIT:
+                    break  # not a list item: a heading ("一、总体要求") opens the next section
                 stop, pos = nxt_end, nxt_end + 1
             if stop > b:
                 units.append(Unit(hit_index, text[a:stop], a, stop))
@@ -265,7 +265,7 @@ def score_unit(unit: str, terms: Mapping[str, float], question_bigrams: set[str]
 
 PASSAGES = 6  # passages looked at
 MAX_DOCUMENTS = 2  # documents an answer quotes
-OTHER_DOCUMENT_MARGIN = 0.85  # …the second only when its unit is nearly as relevant and adds what the first lacks
+OTHER_DOCUMENT_MARGIN = 0.9  # …the second only when its unit is nearly as relevant and adds what the first lacks
 PASSAGE_MARGIN = 0.8  # a passage contributes when its best unit scores at least this share of the best
 UNIT_MARGIN = 0.55  # further units are quoted when they score at least this share of the best unit
 MAX_CHARS = 520  # quoted characters, beyond the first unit
@@ -308,6 +308,8 @@ def candidate_units(hits: Sequence[SearchHit], texts: Mapping[str, str], passage
     return units
 
 
+NEW_TERMS_SHARE = 0.15  # …and only when what it adds weighs this share of the question
+NAMED_DOCUMENT_BONUS = 0.3  # a question that names a document by its 文号 is answered from it
 MIN_OWN = 0.12  # a further unit must itself say something the question asks about
 
 
@@ -327,11 +329,11 @@ def choose(hits: Sequence[SearchHit], units: Sequence[Unit], terms: Mapping[str,
     scored = []
     for unit in units:
         hit = hits[unit.hit]
-        context = f"{hit.title} {hit.heading}"
+        context = f"{hit.title} {hit.doc_number or ''} {hit.heading}"
         own = score_unit(unit.text, terms, q_bigrams, wants)
         own += 0.1 * sum(1 for b in boost if b in unit.text)
         relevance = 0.7 * own + 0.3 * coverage(terms, context + unit.text) + 0.04 / (unit.hit + 1)
-        relevance += 0.05 * sum(1 for b in boost if b in context)
+        relevance += sum(NAMED_DOCUMENT_BONUS if "〔" in b else 0.05 for b in boost if b in context)
         scored.append((relevance, own, unit))
     scored.sort(key=lambda item: -item[0])
     best_relevance, best_own, best = scored[0]
@@ -354,7 +356,8 @@ def choose(hits: Sequence[SearchHit], units: Sequence[Unit], terms: Mapping[str,
         elif doc in documents:
             if not (own >= 0.8 * best_own or (new_terms and own >= UNIT_MARGIN * best_own)):
                 continue
-        elif len(documents) >= MAX_DOCUMENTS or not new_terms or relevance < OTHER_DOCUMENT_MARGIN * best_relevance:
+        elif (len(documents) >= MAX_DOCUMENTS or relevance < OTHER_DOCUMENT_MARGIN * best_relevance
+              or sum(terms[t] for t in new_terms) < NEW_TERMS_SHARE * sum(terms.values())):
             continue  # another document only for what the first does not say
         if any(_overlaps(unit, other, hits) for other in chosen):
             continue

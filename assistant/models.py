@@ -104,6 +104,7 @@ class SearchFilters:
     year_to: int | None = None
     issuer: str | None = None
     include_internal: bool = True  # False for members: internal documents never reach them
+    doc_ids: tuple[str, ...] = ()  # only these documents (a question that names a document by 文号 or title)
 
     def __post_init__(self) -> None:
         unknown = set(self.genres) - set(GENRES)

@@ -86,6 +86,8 @@ class _DocTable:
                 return False
             if filters.issuer and meta.issuer != filters.issuer:
                 return False
+            if filters.doc_ids and record.doc_id not in filters.doc_ids:
+                return False
             return filters.include_internal or meta.visibility == "public"
 
         if filters == SearchFilters():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from .accounts import Accounts
@@ -105,6 +106,16 @@ class Assistant:
                per_doc: int | None = None) -> list[SearchHit]:
         return self.retriever.search(query, k, filters, per_doc)
 
+    def _named_first(self, query: str, hits: list[SearchHit], filters: SearchFilters | None) -> list[SearchHit]:
+        """A question that names a document (by 文号 or 《title》) gets that document's passages first."""
+        named = _named_documents(query, self.documents()) if ("〔" in query or "《" in query or "[" in query) else []
+        if not named or (hits and hits[0].doc_id in named):
+            return hits
+        scoped = replace(filters or SearchFilters(), doc_ids=tuple(named))
+        first = self.search(query, k=4, filters=scoped, per_doc=2)
+        seen = {h.chunk_id for h in first}
+        return first + [h for h in hits if h.chunk_id not in seen]
+
     # -- drafting and review -------------------------------------------------------------
     def draft(self, topic: str, kind: str = "proposal", notes: str = "", region: str = "", sector: str = "",
               proposer: str = "", filters: SearchFilters | None = None):
@@ -134,7 +145,7 @@ class Assistant:
         """
         previous = _previous_questions(history)
         query = resolve_followup(question, previous)
-        hits = self.search(query, k=10, filters=filters, per_doc=2)
+        hits = self._named_first(query, self.search(query, k=10, filters=filters, per_doc=2), filters)
         texts = {h.doc_id: self.index.registry.document_text(h.doc_id) for h in hits[:PASSAGES]}
         texts = {doc_id: clean.text for doc_id, clean in texts.items() if clean}
         terms = content_terms(query)
@@ -143,6 +154,21 @@ class Assistant:
         answers = answer_stream(query, hits, self.settings, question=question.strip(), previous=previous,
                                 stream=stream, texts=texts, weights=weights, unseen=unseen)
         return answers if stream else final(answers)
+
+
+def _named_documents(question: str, records: Sequence[DocumentRecord]) -> list[str]:
+    """Ids of the documents a question names by 文号 ("国发〔2018〕39号") or by 《title》."""
+    from .specifics import question_specifics, same_doc_number, title_named
+
+    wanted = question_specifics(question)
+    numbers = [n for n in wanted.numbers if "〔" in n]
+    found = []
+    for record in records:
+        meta = record.meta
+        if any(meta.doc_number and same_doc_number(n, meta.doc_number) for n in numbers) \
+                or any(title_named(t, meta.title) for t in wanted.titles):
+            found.append(record.doc_id)
+    return found[:3]
 
 
 def _previous_questions(history: Sequence) -> list[str]:

@@ -126,3 +126,13 @@ def _org_stem(organisation: str) -> str:
     """"江州市住房和城乡建设局" is also written "市住房城乡建设局"; compare without the place prefix."""
     stem = re.sub(r"^[\u4e00-\u9fff]{2,4}?(?:省|市|区|县)", "", organisation)
     return stem if len(stem) >= 3 else organisation
+
+
+def same_doc_number(asked: str, doc_number: str) -> bool:
+    """"〔2018〕39号" (as ``question_specifics`` keeps it) names "国发〔2018〕39号"."""
+    return _plain(asked) in _plain(doc_number)
+
+
+def title_named(asked: str, title: str) -> bool:
+    """A 《title》 in a question names a document whose title contains it (or its core)."""
+    return _title_found(asked, _plain(title))

@@ -68,6 +68,8 @@ def _filters(filters: SearchFilters) -> MetadataFilters | None:
         parts.append(MetadataFilter(key="year", value=NO_YEAR, operator=FilterOperator.NE))
     if filters.issuer:
         parts.append(MetadataFilter(key="issuer", value=filters.issuer, operator=FilterOperator.EQ))
+    if filters.doc_ids:
+        parts.append(MetadataFilter(key="doc_id", value=list(filters.doc_ids), operator=FilterOperator.IN))
     if not filters.include_internal:
         parts.append(MetadataFilter(key="visibility", value="public", operator=FilterOperator.EQ))
     return MetadataFilters(filters=parts, condition=FilterCondition.AND) if parts else None
