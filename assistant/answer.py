@@ -101,6 +101,7 @@ def _resolve_one(question: str, before: str) -> str:
 # -- the plan: evidence, refusal, caveats -------------------------------------------------
 
 REFUSAL_MIN_COVERAGE = 0.5  # IDF-weighted share of the question's terms the evidence must contain
+PHRASE_COVERAGE = 0.9  # unseen phrases count when the evidence lacks some of the question's words
 CAVEAT_MIN_COVERAGE = 0.6  # …and without the missing specifics, to answer a near neighbour with a caveat
 ASK_BACK = ("您的问题似乎承接上文（如“那……”“这个……”），但这是本次对话的第一个问题。"
             "请说明具体事项后再问，例如“老旧小区加装电梯每台补助多少？”。")
@@ -178,7 +179,11 @@ def plan_answer(question: Question, hits: Sequence[SearchHit], texts: Mapping[st
     chosen = [hits[i] for i in evidence.hits]
     described = " ".join(f"{h.title} {h.doc_number or ''} {h.date or ''} {h.year or ''} {h.issuer or ''} {h.heading}"
                          for h in chosen)
-    absent = missing(wanted, described + " " + " ".join(u.text for u in evidence.units)) + list(unseen)
+    quoted = described + " " + " ".join(u.text for u in evidence.units)
+    documents = " ".join(texts.get(h.doc_id, h.text) for h in chosen)
+    absent = missing(wanted, quoted, documents)
+    if evidence.coverage < PHRASE_COVERAGE:  # every word found: the phrase is a paraphrase, not a new subject
+        absent += list(unseen)
     if not absent:
         return Plan(evidence, False, backing)
     rest = {t: w for t, w in question.weights.items() if not any(t in a or a in t for a in absent)}

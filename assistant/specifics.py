@@ -100,15 +100,20 @@ def _title_found(title: str, evidence: str) -> bool:
     return core in evidence or _plain(title) in evidence
 
 
-def missing(specifics: Specifics, evidence: str) -> list[str]:
-    """The specifics the evidence does not contain, as the question wrote them."""
+def missing(specifics: Specifics, evidence: str, documents: str = "") -> list[str]:
+    """The specifics the evidence does not contain, as the question wrote them.
+
+    Years, numbers and titles must be in the quoted evidence (or its metadata); a place or an
+    organisation may be anywhere in the ``documents`` quoted from (a Guangzhou page need not say
+    广州 in the sentence that answers)."""
     plain = _plain(evidence)
+    whole = plain + _plain(documents)
     absent = []
     for year in specifics.years:
         if year not in plain:
             absent.append(f"{year}年")
     for place in specifics.places:
-        if _place_stem(place) not in plain:
+        if _place_stem(place) not in whole:
             absent.append(place)
     for number in specifics.numbers:
         if _plain(number) not in plain:
@@ -117,7 +122,7 @@ def missing(specifics: Specifics, evidence: str) -> list[str]:
         if not _title_found(title, plain):
             absent.append(f"《{title}》")
     for organisation in specifics.organisations:
-        if organisation not in plain and _org_stem(organisation) not in plain:
+        if organisation not in whole and _org_stem(organisation) not in whole:
             absent.append(organisation)
     return absent
 
