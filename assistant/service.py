@@ -9,7 +9,9 @@ from .accounts import Accounts
 from .answer import Answer, answer_stream, final, resolve_followup
 from .audit import AuditLog
 from .config import Settings
+from .conversations import ConversationStore
 from .embed import Embedder
+from .feedback import FeedbackStore
 from .ingest import IngestReport, ingest_paths, prepare, validate_overrides
 from .models import SearchFilters, SearchHit, User
 from .registry import DocumentRecord
@@ -28,11 +30,15 @@ class Assistant:
         self.retriever = Retriever(self.index)
         self.accounts = Accounts(settings.accounts_path)
         self.audit = AuditLog(settings.audit_path)
+        self.conversations = ConversationStore(settings.conversations_path)
+        self.feedback = FeedbackStore(settings.conversations_path)
 
     def close(self) -> None:
         self.index.close()
         self.accounts.close()
         self.audit.close()
+        self.conversations.close()
+        self.feedback.close()
 
     # -- corpus -------------------------------------------------------------------------
     def ingest(self, paths: list[Path], overrides: dict | None = None, progress: ProgressFn = no_progress,

@@ -90,7 +90,7 @@ def test_member_asks_in_the_browser_and_sees_cited_sources(chat_url):
             example.click()
             cards = page.locator("#chat-sources .source-card")
             expect(cards.first).to_be_visible(timeout=30000)
-            page.locator("#chat-clear").click()
+            page.locator("#chat-new").click()
             expect(cards).to_have_count(0)
 
             box = page.locator("#chat-input textarea")

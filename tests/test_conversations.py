@@ -1,0 +1,85 @@
+"""Kept conversations and feedback: per user, every answer with its own sources, across reopening."""
+
+from __future__ import annotations
+
+import io
+
+import docx
+import pytest
+
+from assistant.answer import Answer
+from assistant.conversation_export import conversation_docx, conversation_markdown
+from assistant.conversations import ConversationNotFound, ConversationStore
+from assistant.feedback import FeedbackStore
+from assistant.models import Source
+
+
+def _answer(text: str, title: str, status: str | None = None, refused: bool = False) -> Answer:
+    source = Source(n=1, doc_id="d-" + title, chunk_id="c1", title=title, genre="policy", source="a.pdf", page=2,
+                    heading="第三条", text=f"{title}的原文段落。", doc_number="江政发〔2023〕1号", date="2023-01-02",
+                    start=5, end=14, near_duplicates=("x",), status=status)
+    return Answer(answer=text, mode="extractive", refused=refused, sources=(source,), notice="摘录",
+                  query="q", caveats=("文库中没有2024年以后的数据。",) if status else ())
+
+
+def test_conversations_are_kept_per_user_with_each_answers_sources(tmp_path):
+    path = tmp_path / "conversations.sqlite"
+    store = ConversationStore(path)
+    first = store.create("张三")
+    store.add_turn("张三", first.id, "加装电梯补助多少？", _answer("每台15万元[1]。", "加装电梯办法"))
+    store.add_turn("张三", first.id, "托育机构呢？", _answer("每个托位1万元[1]。", "托育办法", status="已废止"))
+    other = store.create("李四")
+    store.close()
+
+    reopened = ConversationStore(path)  # a server restart: nothing but the file
+    assert [c.title for c in reopened.list("张三")] == ["加装电梯补助多少？"]  # named after the first question
+    assert reopened.current("张三").id == first.id
+    turns = reopened.turns("张三", first.id)
+    assert [t.answer.sources[0].title for t in turns] == ["加装电梯办法", "托育办法"]
+    restored = turns[1].answer
+    assert restored.sources[0].status == "已废止" and restored.sources[0].start == 5
+    assert restored.sources[0].near_duplicates == ("x",) and restored.caveats == ("文库中没有2024年以后的数据。",)
+    with pytest.raises(ConversationNotFound):
+        reopened.turns("李四", first.id)  # nobody reads another member's conversation
+    with pytest.raises(ConversationNotFound):
+        reopened.delete("李四", first.id)
+
+    reopened.rename("张三", first.id, "电梯与托育")
+    second = reopened.create("张三")
+    assert reopened.current("张三").id == second.id
+    assert [c.title for c in reopened.list("张三")][1] == "电梯与托育"
+    reopened.delete("张三", second.id)
+    assert reopened.current("张三").id == first.id
+    assert [c.id for c in reopened.list("李四")] == [other.id]
+    assert len(reopened.all_turns()) == 2
+
+
+def test_feedback_keeps_question_answer_and_sources_and_one_verdict_per_answer(tmp_path):
+    path = tmp_path / "conversations.sqlite"
+    store, feedback = ConversationStore(path), FeedbackStore(path)
+    conversation = store.create("张三")
+    turn = store.add_turn("张三", conversation.id, "补助多少？", _answer("每台15万元[1]。", "加装电梯办法"))
+    feedback.record(turn, "张三", "up")
+    feedback.record(turn, "张三", "down", "信息过时", "标准已经调整")
+    [entry] = feedback.entries()
+    assert (entry.label, entry.reason, entry.comment, entry.question) == ("不赞同", "信息过时", "标准已经调整", "补助多少？")
+    assert entry.sources == [{"n": 1, "doc_id": "d-加装电梯办法", "title": "加装电梯办法"}]
+    store.delete("张三", conversation.id)
+    assert feedback.entries(rating="down", reason="信息过时")  # survives the conversation
+    assert feedback.entries(rating="up") == []
+    with pytest.raises(ValueError):
+        feedback.record(turn, "张三", "down", "随便")
+
+
+def test_conversation_exports_to_markdown_and_docx_with_sources(tmp_path):
+    store = ConversationStore(tmp_path / "c.sqlite")
+    conversation = store.create("张三", "电梯")
+    store.add_turn("张三", conversation.id, "补助多少？", _answer("每台15万元[1]。", "加装电梯办法", status="已废止"))
+    turns = store.turns("张三", conversation.id)
+    markdown = conversation_markdown(conversation, turns)
+    for text in ("# 电梯", "## 1. 补助多少？", "每台15万元[1]。", "[1] 《加装电梯办法》", "江政发〔2023〕1号",
+                 "该文件已废止", "> 加装电梯办法的原文段落。", "文库中没有2024年以后的数据。"):
+        assert text in markdown
+    document = docx.Document(io.BytesIO(conversation_docx(conversation, turns)))
+    text = "\n".join(p.text for p in document.paragraphs)
+    assert "1. 问：补助多少？" in text and "[1] 《加装电梯办法》" in text and "加装电梯办法的原文段落。" in text
