@@ -43,6 +43,22 @@ CREATE TABLE IF NOT EXISTS users (
 """
 
 
+SESSION_COLUMNS = {  # added after the first release: disabled accounts, sessions ended at a time
+    "disabled": "INTEGER NOT NULL DEFAULT 0",
+    "sessions_after": "REAL NOT NULL DEFAULT 0",
+}
+
+
+def _add_session_columns(db: sqlite3.Connection) -> None:
+    present = {row[1] for row in db.execute("PRAGMA table_info(users)")}
+    for column, kind in SESSION_COLUMNS.items():
+        if column not in present:
+            try:
+                db.execute(f"ALTER TABLE users ADD COLUMN {column} {kind}")
+            except sqlite3.OperationalError:  # another process added it first
+                pass
+
+
 class AccountError(ValueError):
     """A refused account operation; ``str(error)`` is a one-line reason."""
 
@@ -93,6 +109,7 @@ class Accounts:
         self.clock = clock
         self._lock = threading.Lock()
         self.db = open_database(path, SCHEMA)
+        _add_session_columns(self.db)
         self._dummy_hash: str | None = None  # verified for unknown names, made on first need
 
     def close(self) -> None:
@@ -145,9 +162,41 @@ class Accounts:
         digest = self.hasher.hash(password)
         with self._lock:
             cursor = self.db.execute(
-                "UPDATE users SET password_hash=?, failed_count=0, locked_until=0 WHERE name=?", (digest, name))
+                "UPDATE users SET password_hash=?, failed_count=0, locked_until=0, sessions_after=? WHERE name=?",
+                (digest, self.clock(), name))
         if cursor.rowcount == 0:
             raise AccountError(f"没有用户 {name}")
+
+    def set_disabled(self, name: str, disabled: bool) -> None:
+        """Disable (or enable again) an account; disabling ends its open sessions."""
+        with self._lock:
+            cursor = self.db.execute(
+                "UPDATE users SET disabled=?, sessions_after=MAX(sessions_after, ?) WHERE name=?",
+                (int(disabled), self.clock() if disabled else 0.0, name))
+        if cursor.rowcount == 0:
+            raise AccountError(f"没有用户 {name}")
+
+    def is_disabled(self, name: str) -> bool:
+        with self._lock:
+            row = self.db.execute("SELECT disabled FROM users WHERE name=?",
+                                  (unicodedata.normalize("NFC", (name or "").strip()),)).fetchone()
+        return bool(row and row[0])
+
+    def disabled_names(self) -> set[str]:
+        with self._lock:
+            return {row[0] for row in self.db.execute("SELECT name FROM users WHERE disabled=1")}
+
+    def end_sessions(self, name: str) -> None:
+        """Sessions of ``name`` started before now are no longer valid."""
+        with self._lock:
+            self.db.execute("UPDATE users SET sessions_after=? WHERE name=?", (self.clock(), name))
+
+    def session_valid(self, name: str, started_at: float) -> bool:
+        """Whether a web session of ``name`` started at ``started_at`` may go on: the account exists, is
+        not disabled, and its password was not changed (nor its sessions ended) since."""
+        with self._lock:
+            row = self.db.execute("SELECT disabled, sessions_after FROM users WHERE name=?", (name,)).fetchone()
+        return row is not None and not row[0] and started_at > row[1]
 
     def set_role(self, name: str, role: str) -> None:
         if role not in ROLES:

@@ -102,8 +102,10 @@ class Assistant:
         return account.user if account else None
 
     def authenticate(self, name: str, password: str) -> bool:
-        """Password check for the web login (Gradio's ``auth=``); failures slow the account down."""
-        return self.accounts.authenticate(name, password)
+        """Password check for the web login (Gradio's ``auth=``); failures slow the account down.
+
+        A disabled account never logs in (checked after the password, so it costs the same)."""
+        return self.accounts.authenticate(name, password) and not self.accounts.is_disabled(name)
 
     # -- retrieval ----------------------------------------------------------------------
     def search(self, query: str, k: int = 10, filters: SearchFilters | None = None,
