@@ -22,14 +22,26 @@ def _print_json(data) -> None:
 
 
 class TerminalProgress:
-    """tqdm bars on stderr, one per stage, only when stderr is a terminal."""
+    """tqdm bars on stderr, one per stage, when stderr is a terminal; otherwise (``make run`` piping to a
+    log, a service manager) one plain line per stage every ``LINE_STEP`` of the work or ``LINE_SECONDS``."""
 
-    def __init__(self) -> None:
-        self.enabled = sys.stderr.isatty()
+    LINE_STEP = 0.05
+    LINE_SECONDS = 10.0
+
+    def __init__(self, stream=None, clock=None) -> None:
+        import time
+
+        self.stream = stream or sys.stderr
+        self.enabled = self.stream.isatty()
+        self.clock = clock or time.monotonic
         self.bars: dict = {}
+        self.lines: dict[str, tuple[int, float, float]] = {}  # stage → (total, fraction, time) of its last line
 
     def __call__(self, stage: str, done: int, total: int) -> None:
-        if not self.enabled or total <= 0:
+        if total <= 0:
+            return
+        if not self.enabled:
+            self._line(stage, done, total)
             return
         from tqdm import tqdm
 
@@ -38,13 +50,23 @@ class TerminalProgress:
             if bar is not None:
                 bar.close()
             bar = self.bars[stage] = tqdm(total=total, desc=STAGE_LABELS.get(stage, stage), leave=False,
-                                          file=sys.stderr, dynamic_ncols=True)
+                                          file=self.stream, dynamic_ncols=True)
         bar.update(done - bar.n)
+
+    def _line(self, stage: str, done: int, total: int) -> None:
+        now, fraction = self.clock(), min(1.0, done / total)
+        last = self.lines.get(stage)
+        due = (last is None or last[0] != total or (fraction >= 1.0 > last[1])
+               or fraction - last[1] >= self.LINE_STEP or now - last[2] >= self.LINE_SECONDS)
+        if due:
+            print(f"{STAGE_LABELS.get(stage, stage)}：{done}/{total}（{fraction:.0%}）", file=self.stream, flush=True)
+            self.lines[stage] = (total, fraction, now)
 
     def close(self) -> None:
         for bar in self.bars.values():
             bar.close()
         self.bars.clear()
+        self.lines.clear()
 
 
 def _assistant(args):
@@ -219,14 +241,16 @@ def cmd_users_add(args) -> int:
 def cmd_users_list(args) -> int:
     from .accounts import ROLE_LABELS
 
-    accounts = _assistant(args).accounts.list()
+    assistant = _assistant(args)
+    accounts = assistant.accounts.list()
+    disabled = assistant.accounts.disabled_names()
     if args.json:
-        _print_json([a.to_json() for a in accounts])
+        _print_json([{**a.to_json(), "disabled": a.name in disabled} for a in accounts])
         return 0
     if not accounts:
         print("还没有账号：网页无需登录。用 `assistant users add 用户名 --role staff` 创建账号。")
     for account in accounts:
-        print(f"{account.name}\t{ROLE_LABELS[account.role]}")
+        print(f"{account.name}\t{ROLE_LABELS[account.role]}" + ("\t已停用" if account.name in disabled else ""))
     return 0
 
 
@@ -250,6 +274,17 @@ def cmd_users_passwd(args) -> int:
     assistant.accounts.set_password(args.name, _read_password(args, "新密码: "))
     assistant.audit.record(cli_user().name, "user_passwd", args.name)
     print(f"已修改 {args.name} 的密码")
+    return 0
+
+
+def cmd_users_disable(args) -> int:
+    from .library import cli_user
+
+    assistant = _assistant(args)
+    disable = args.users_command == "disable"
+    assistant.accounts.set_disabled(args.name, disable)
+    assistant.audit.record(cli_user().name, "user_disable" if disable else "user_enable", args.name)
+    print(f"已停用 {args.name}，其已登录的网页会话已结束" if disable else f"已启用 {args.name}")
     return 0
 
 
@@ -407,6 +442,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("name")
     p.add_argument("--password-stdin", action="store_true")
     p.set_defaults(func=cmd_users_passwd)
+    for name, text in (("disable", "disable an account (ends its web sessions)"), ("enable", "enable it again")):
+        p = users_sub.add_parser(name, parents=[common], help=text)
+        p.add_argument("name")
+        p.set_defaults(func=cmd_users_disable)
 
     p = sub.add_parser("audit", parents=[common], help="the audit log of corpus and account changes")
     p.add_argument("--json", action="store_true")
