@@ -22,6 +22,13 @@ HEADER_CSS = """
 #app-header {align-items: center;}
 #whoami {text-align: right;}
 #logout {max-width: 120px;}
+/* Gradio titles its toasts with the English type name ("Error", "Info"…): say it in Chinese */
+.toast-title {font-size: 0 !important;}
+.toast-title::before {font-size: var(--text-md);}
+.toast-title.error::before {content: "出错了";}
+.toast-title.warning::before {content: "注意";}
+.toast-title.info::before {content: "提示";}
+.toast-title.success::before {content: "完成";}
 """
 
 

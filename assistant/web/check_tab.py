@@ -14,13 +14,14 @@ from ..models import GENRE_LABELS, filters_for
 from ..read import ReadError, read_file
 from ..similar import VERDICT_LABELS
 from .context import WebContext
+from .inert import inert_markdown
 
 KIND_CHOICES = [(label, kind) for kind, label in KIND_LABELS.items()]
 
 
 def findings_markdown(report: CheckReport) -> str:
     if not report.findings:
-        return "✅ 格式审查未发现问题。"
+        return "**通过**：格式审查未发现问题。"
     return "\n".join(f"- **{f.where}**：{f.message}" for f in report.findings)
 
 
@@ -74,7 +75,7 @@ def build(ctx: WebContext) -> None:
         report = ctx.assistant.check(content, kind=kind_value or "proposal", filters=filters_for(ctx.viewer(request)))
         path = ctx.download_folder("check-") / "审查结果.md"
         path.write_text(report_markdown(report), encoding="utf-8")
-        return findings_markdown(report), similar_html(report), gr.update(value=str(path), visible=True)
+        return inert_markdown(findings_markdown(report)), similar_html(report), gr.update(value=str(path), visible=True)
 
     upload.change(load, upload, text)
     run.click(review, [text, kind], [findings, similar, download], api_name="check")

@@ -14,6 +14,7 @@ from ..formats import KIND_LABELS
 from ..models import GENRE_LABELS, filters_for
 from ..similar import VERDICT_LABELS
 from .context import WebContext
+from .inert import inert_markdown
 
 KIND_CHOICES = [(label, kind) for kind, label in KIND_LABELS.items()]
 INTRO = ("输入主题即可生成初稿：各部分的内容摘自文库中的提案、答复、政策和社情民意信息，每句后的 [n] 指向下方“引用材料”；"
@@ -89,8 +90,9 @@ def build(ctx: WebContext) -> None:
         docx_path, md_path = save_exports(draft, ctx.download_folder("draft-"))
         cited = len(draft.sources)
         note = f"已生成{draft.label}初稿，引用 {cited} 段材料。" + (f" {draft.notice}" if draft.notice else "")
-        return (html.escape(note), to_markdown(draft), similar_markdown(draft.similar), departments_markdown(draft),
-                sources_markdown(draft), gr.update(value=docx_path, visible=True), gr.update(value=md_path, visible=True))
+        return (html.escape(note), inert_markdown(to_markdown(draft)), inert_markdown(similar_markdown(draft.similar)),
+                inert_markdown(departments_markdown(draft)), inert_markdown(sources_markdown(draft)),
+                gr.update(value=docx_path, visible=True), gr.update(value=md_path, visible=True))
 
     run.click(generate, [topic, kind, notes, region, sector],
               [status, preview, similar, departments, sources, docx_button, md_button], api_name="draft")
