@@ -83,3 +83,35 @@ def test_conversation_exports_to_markdown_and_docx_with_sources(tmp_path):
     document = docx.Document(io.BytesIO(conversation_docx(conversation, turns)))
     text = "\n".join(p.text for p in document.paragraphs)
     assert "1. 问：补助多少？" in text and "[1] 《加装电梯办法》" in text and "加装电梯办法的原文段落。" in text
+
+
+def test_operations_count_refusals_gaps_and_citations_for_staff_only(make_assistant):
+    from assistant.models import User
+    from assistant.operations import Operations, to_csv
+
+    assistant = make_assistant()
+    store = assistant.conversations
+    member, staff = User("张三", "member"), User("李四", "staff")
+    conversation = store.create("张三")
+    store.add_turn("张三", conversation.id, "加装电梯补助多少？", _answer("每台15万元[1]。", "加装电梯办法"))
+    store.add_turn("张三", conversation.id, "国际象棋怎么算分？", _answer("未找到", "无关文件", refused=True))
+    store.add_turn("王五", store.create("王五").id, "国际象棋怎么算分", _answer("未找到", "无关文件", refused=True))
+    liked = store.add_turn("王五", store.create("王五").id, "托育补贴多少？", _answer("1万元[1]。", "托育办法"))
+    assistant.feedback.record(liked, "王五", "down", "依据不对", "标准变了")
+
+    ops = Operations(assistant)
+    for call in (ops.overview, ops.gaps, ops.feedback, ops.cited_documents):
+        with pytest.raises(PermissionError, match="无权限"):
+            call(member)
+    with pytest.raises(PermissionError):
+        ops.hit_test(member, "加装电梯")
+    overview = ops.overview(staff)
+    assert (overview.questions, overview.refused, overview.disliked) == (4, 2, 1)
+    assert overview.refusal_rate == 0.5 and overview.days[-1].questions == 4
+    gaps = ops.gaps(staff)
+    assert [(g.question, g.asked, g.refused, g.disliked) for g in gaps] == [
+        ("国际象棋怎么算分？", 2, 2, 0), ("托育补贴多少？", 1, 0, 1)]  # asked twice, punctuation aside
+    assert [(d.title, d.citations) for d in ops.cited_documents(staff)] == [("加装电梯办法", 1), ("托育办法", 1)]
+    assert [f.comment for f in ops.feedback(staff, "down", "依据不对")] == ["标准变了"]
+    assert ops.feedback(staff, "up") == []
+    assert to_csv(["问题", "次数"], [["国际象棋, 怎么算分", 2]]) == '\ufeff问题,次数\r\n"国际象棋, 怎么算分",2\r\n'

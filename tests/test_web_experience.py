@@ -141,6 +141,14 @@ def test_conversation_survives_reload_and_restart_and_citations_open_their_answe
     page.locator("#chat-rename textarea, #chat-rename input").first.fill("电梯与托育补助")
     page.locator("#chat-rename-button").click()
     expect(page.locator("#chat-conversations")).to_contain_text("电梯与托育补助", timeout=20_000)
+    page.locator("#chat-rename textarea, #chat-rename input").first.fill("")
+    page.locator("#chat-rename-button").click()  # a refusal comes as a toast, titled in Chinese
+    toast = page.locator(".toast-body.warning")
+    expect(toast).to_contain_text("对话名称不能为空", timeout=20_000)
+    label = toast.locator(".toast-title").first.evaluate("e => getComputedStyle(e, '::before').content")
+    assert label == '"注意"'
+    page.screenshot(path=str(ARTIFACTS / "experience-toast.png"))
+    toast.locator("[data-testid=toast-close]").first.click()
 
     # 不赞同 with a reason, on the first answer
     page.locator("#chat-feedback").get_by_text("评价回答").click()

@@ -293,7 +293,8 @@ def build(ctx: WebContext) -> None:
                 raise ValueError("请先选择或新建一个对话")
             conversation = store.rename(user.name, conversation_id, title)
         except (ValueError, ConversationNotFound) as exc:
-            raise gr.Error(str(exc), title="无法重命名", print_exception=False) from None
+            gr.Warning(str(exc), title="无法重命名")  # a warning: an error would mark every output as failed
+            return view(user, store.current(user.name))
         gr.Info(f"已重命名为：{conversation.title}", title="提示")
         return view(user, conversation)
 
@@ -408,10 +409,12 @@ def build(ctx: WebContext) -> None:
         return evt.value["text"] if isinstance(evt.value, dict) else str(evt.value)
 
     chatbot.example_select(pick_example, None, box, **private).then(respond, inputs, outputs, **private)
-    new_button.click(new_conversation, None, view_outputs, **private)
-    conversation_list.input(open_conversation, conversation_list, view_outputs, **private)
-    rename_button.click(rename_conversation, [current, rename_box], view_outputs, **private)
-    delete_button.click(delete_conversation, current, view_outputs, **private)
+    quiet = {**private, "show_progress": "hidden"}
+    new_button.click(new_conversation, None, view_outputs, **quiet)
+    chatbot.clear(new_conversation, None, view_outputs, **quiet)  # the log's own 清空 starts a new conversation
+    conversation_list.input(open_conversation, conversation_list, view_outputs, **quiet)
+    rename_button.click(rename_conversation, [current, rename_box], view_outputs, **quiet)
+    delete_button.click(delete_conversation, current, view_outputs, **quiet)
     feedback_outputs = [feedback_status, feedback_reason, feedback_comment]
 
     def agree_with(turn_id, reason, comment, request: gr.Request):
