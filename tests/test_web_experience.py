@@ -24,6 +24,24 @@ CHILDCARE = "普惠托育机构能拿到什么补助？建设补贴和运营补�
 ABSENT = "国际象棋等级分的计算方法是怎样的？"
 
 
+def test_answers_render_caveats_linked_markers_and_repealed_sources():
+    from assistant.answer import Answer
+    from assistant.models import Source
+    from assistant.web.chat_tab import render_answer, render_conversation_sources
+
+    source = Source(n=1, doc_id="d", chunk_id="c", title="旧办法<b>", genre="policy", source="a", page=None, heading="",
+                    text="每台补助10万元。", status="已废止")
+    answer = Answer(answer="每台补助10万元[1]。", mode="extractive", refused=False, sources=(source,),
+                    caveats=("所引文件已废止，请核实现行规定。",), query="补助")
+    message = render_answer(answer, 3)
+    assert message.index("**注意：**") < message.index("每台补助10万元[\\[1\\]](#cite-3-1)")
+    assert "所引文件已废止，请核实现行规定。" in message
+    panel = render_conversation_sources([answer, answer], {}, ["第一问", "第二问"])
+    assert panel.count("该文件已废止") == 2 and "旧办法&lt;b&gt;" in panel
+    assert '<div class="turn-sources" data-turn="0" style="display:none">' in panel
+    assert '<div class="turn-sources" data-turn="1">' in panel
+
+
 def launch(assistant: Assistant):
     app = build_app(assistant)
     port = free_port()
