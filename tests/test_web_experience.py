@@ -186,6 +186,11 @@ def test_conversation_survives_reload_and_restart_and_citations_open_their_answe
     expect(page.locator("#chat-conversations")).to_contain_text("新对话")
     page.locator("#chat-conversations").get_by_text("电梯与托育补助").click()
     expect(page.locator("#chat-log")).to_contain_text(ELEVATOR, timeout=20_000)
+    page.locator("#chat-conversations").get_by_text("新对话").click()
+    page.locator("#chat-delete").click()  # the empty conversation goes; the kept one is shown again
+    expect(page.locator("#chat-conversations")).not_to_contain_text("新对话", timeout=20_000)
+    expect(page.locator("#chat-log")).to_contain_text(ELEVATOR, timeout=20_000)
+    assert [c.title for c in store.list("member1")] == ["电梯与托育补助"]
     page.close()
 
 

@@ -31,7 +31,9 @@ def build(ctx: WebContext):
     """The tab's contents; returns (refresh handler, its inputs, its outputs) for page load."""
     admin = AccountAdmin(ctx.assistant)
 
-    with gr.Group(elem_id="account-own"):
+    no_account = gr.Markdown("当前为本机单用户模式（无需登录），没有自己的密码可改。", visible=False,
+                             elem_id="account-none")
+    with gr.Group(elem_id="account-own") as own_panel:
         gr.Markdown("### 修改我的密码")
         with gr.Row():
             old_password = gr.Textbox(label="原密码", type="password", elem_id="account-old")
@@ -65,7 +67,9 @@ def build(ctx: WebContext):
 
     def refresh(request: gr.Request):
         user = ctx.viewer(request)
-        return gr.update(visible=user.is_admin), rows(request)
+        has_account = ctx.assistant.accounts.get(user.name) is not None
+        return (gr.update(visible=not has_account), gr.update(visible=has_account), gr.update(visible=user.is_admin),
+                rows(request))
 
     def change_own(old: str, new: str, repeat: str, request: gr.Request):
         user = ctx.viewer(request)
@@ -84,6 +88,8 @@ def build(ctx: WebContext):
             if action == "add":
                 created = admin.add(user, account, role_value or "member", password_value or "")
                 message = f"已新建账号 {created.name}（{ROLE_LABELS[created.role]}）"
+                if ctx.open_access:
+                    message += "。当前服务无需登录；重启服务后网页即需用账号登录"
             elif action == "reset":
                 admin.reset_password(user, account, password_value or "")
                 message = f"已重置 {account} 的密码，其已登录的会话已结束"
@@ -114,4 +120,4 @@ def build(ctx: WebContext):
     for button, action in ((add_button, "add"), (reset_button, "reset"), (disable_button, "disable"),
                            (enable_button, "enable"), (remove_button, "remove")):
         button.click(handler_for(action), [name, role, password], [admin_status, password, accounts_table], **private)
-    return refresh, [], [admin_panel, accounts_table]
+    return refresh, [], [no_account, own_panel, admin_panel, accounts_table]
