@@ -115,3 +115,33 @@ def test_operations_count_refusals_gaps_and_citations_for_staff_only(make_assist
     assert [f.comment for f in ops.feedback(staff, "down", "依据不对")] == ["标准变了"]
     assert ops.feedback(staff, "up") == []
     assert to_csv(["问题", "次数"], [["国际象棋, 怎么算分", 2]]) == '\ufeff问题,次数\r\n"国际象棋, 怎么算分",2\r\n'
+
+
+def test_concurrent_writers_lose_no_turn_or_feedback(tmp_path):
+    """Two server processes (two connections) and several threads each writing at once."""
+    import threading
+
+    path = tmp_path / "conversations.sqlite"
+    stores = [ConversationStore(path), ConversationStore(path)]
+    feedbacks = [FeedbackStore(path), FeedbackStore(path)]
+    errors = []
+
+    def member(number: int) -> None:
+        store, feedback = stores[number % 2], feedbacks[number % 2]
+        try:
+            conversation = store.create(f"委员{number}")
+            for turn_number in range(10):
+                turn = store.add_turn(f"委员{number}", conversation.id, f"问题{turn_number}",
+                                      _answer("答[1]。", f"文件{turn_number}"))
+                feedback.record(turn, f"委员{number}", "down" if turn_number % 2 else "up")
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=member, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert len(stores[0].all_turns()) == 80 and len(feedbacks[1].entries()) == 80
+    assert all(len(stores[1].turns(c.user, c.id)) == 10 for n in range(8) for c in stores[1].list(f"委员{n}"))
