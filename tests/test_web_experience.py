@@ -270,6 +270,16 @@ def test_logout_and_password_changes_end_sessions(site, browser):
     admin.locator("#account-reset").click()
     expect(admin.locator("#account-admin-status")).to_contain_text("已重置 member2 的密码", timeout=20_000)
     admin.screenshot(path=str(ARTIFACTS / "experience-account-admin.png"), full_page=True)
+    admin.locator("#account-name textarea, #account-name input").first.fill("member3")
+    admin.locator("#account-password input").fill("member-pass-3")
+    admin.locator("#account-add").click()
+    expect(admin.locator("#account-table")).to_contain_text("member3", timeout=20_000)
+    admin.locator("#account-remove").click()  # not confirmed: refused with a reason
+    expect(admin.locator(".toast-body.warning")).to_contain_text("请先勾选“确认删除”", timeout=20_000)
+    admin.locator("#account-remove-confirm input").check()
+    admin.locator("#account-remove").click()
+    expect(admin.locator("#account-admin-status")).to_contain_text("已删除账号 member3", timeout=20_000)
+    assert accounts.get("member3") is None
     page.reload()
     login_form_shown(page)
     fill_login(page, "member2", "member-pass-3")

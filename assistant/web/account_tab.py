@@ -23,10 +23,6 @@ ROLE_CHOICES = [(label, role) for role, label in ROLE_LABELS.items()]
 RELOGIN_JS = "(status) => { if (status && status.includes('请重新登录')) { setTimeout(() => { window.location.href = '/logout'; }, 1500); } return status; }"
 
 
-def _fail(exc: Exception) -> gr.Error:
-    return gr.Error(str(exc), title="无法完成", print_exception=False)
-
-
 def build(ctx: WebContext):
     """The tab's contents; returns (refresh handler, its inputs, its outputs) for page load."""
     admin = AccountAdmin(ctx.assistant)
@@ -54,6 +50,7 @@ def build(ctx: WebContext):
             reset_button = gr.Button("重置密码", elem_id="account-reset")
             disable_button = gr.Button("停用", elem_id="account-disable")
             enable_button = gr.Button("启用", elem_id="account-enable")
+            remove_confirm = gr.Checkbox(False, label="确认删除", elem_id="account-remove-confirm")
             remove_button = gr.Button("删除账号", variant="stop", elem_id="account-remove")
         admin_status = gr.Markdown(elem_id="account-admin-status")
 
@@ -76,10 +73,11 @@ def build(ctx: WebContext):
         try:
             admin.change_own_password(user, old, new, repeat)
         except AccountError as exc:
-            raise _fail(exc) from None
+            gr.Warning(str(exc), title="无法修改密码")
+            return "", gr.skip(), gr.skip(), gr.skip()
         return "密码已修改，请重新登录。", "", "", ""
 
-    def act(action: str, account: str, role_value: str, password_value: str, request: gr.Request):
+    def act(action: str, account: str, role_value: str, password_value: str, confirmed: bool, request: gr.Request):
         user = ctx.viewer(request)
         account = (account or "").strip()
         try:
@@ -100,11 +98,14 @@ def build(ctx: WebContext):
                 admin.set_disabled(user, account, False)
                 message = f"已启用 {account}"
             else:
+                if not confirmed:
+                    raise AccountError("请先勾选“确认删除”")
                 admin.remove(user, account)
                 message = f"已删除账号 {account}，其已登录的会话已结束"
         except (AccountError, PermissionError) as exc:
-            raise _fail(exc) from None
-        return message, "", rows(request)
+            gr.Warning(str(exc), title="无法完成")  # a warning: an error would mark every output as failed
+            return gr.skip(), gr.skip(), gr.skip(), gr.skip()
+        return message, "", False, rows(request)
 
     private = {"api_visibility": "private", "show_progress": "hidden"}
     change_button.click(change_own, [old_password, new_password, repeat_password],
@@ -112,12 +113,19 @@ def build(ctx: WebContext):
         None, own_status, own_status, js=RELOGIN_JS)
 
     def handler_for(action: str):
-        def handler(account, role_value, password_value, request: gr.Request):
-            return act(action, account, role_value, password_value, request)
+        def handler(account, role_value, password_value, confirmed, request: gr.Request):
+            return act(action, account, role_value, password_value, confirmed, request)
 
         return handler
 
     for button, action in ((add_button, "add"), (reset_button, "reset"), (disable_button, "disable"),
                            (enable_button, "enable"), (remove_button, "remove")):
-        button.click(handler_for(action), [name, role, password], [admin_status, password, accounts_table], **private)
+        button.click(handler_for(action), [name, role, password, remove_confirm],
+                     [admin_status, password, remove_confirm, accounts_table], **private)
+
+    def pick(evt: gr.SelectData):
+        row = getattr(evt, "row_value", None) or []
+        return row[0] if row else gr.update()
+
+    accounts_table.select(pick, None, name, **private)
     return refresh, [], [no_account, own_panel, admin_panel, accounts_table]
