@@ -168,8 +168,10 @@ def test_conversation_survives_reload_and_restart_and_citations_open_their_answe
     page.screenshot(path=str(ARTIFACTS / "experience-toast.png"))
     toast.locator("[data-testid=toast-close]").first.click()
 
-    # 不赞同 with a reason, on the first answer
-    page.locator("#chat-feedback").get_by_text("评价回答").click()
+    # 赞同 under the first answer, then changed to 不赞同 with a reason in the form it opens
+    page.locator(f'#chat-log a[href="#feedback-up-{first.id}"]').click()
+    expect(page.locator("#feedback-status")).to_contain_text("已记录您的评价：赞同", timeout=20_000)
+    assert [f.rating for f in site.assistant.feedback.entries()] == ["up"]
     page.locator("#feedback-turn input").click()
     page.get_by_role("option", name=re.compile("^第1问")).click()
     page.locator("#feedback-reason").get_by_text("依据不对").click()

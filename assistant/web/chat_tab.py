@@ -96,6 +96,11 @@ def cited_markdown(text: str, turn: int) -> str:
     return "".join(out)
 
 
+def feedback_links(turn_id: int) -> str:
+    """The 赞同 / 不赞同 links under a kept answer (handled in the page, see ``CITE_JS``)."""
+    return f"\n\n[赞同](#feedback-up-{turn_id}) · [不赞同](#feedback-down-{turn_id})"
+
+
 def render_answer(answer: Answer, turn: int = 0) -> str:
     """The chat message of an answer: notice, caveats (注意), text with linked [n] markers, and for a
     refusal the closest documents. Every piece of document text is inert."""
@@ -205,6 +210,21 @@ if (!window.__assistantCitations) {
       card.scrollIntoView({block: 'center'});
     }
   }, true);
+  document.addEventListener('click', function (event) {
+    const link = event.target.closest ? event.target.closest('a[href^="#feedback-"]') : null;
+    if (!link) return;
+    event.preventDefault();
+    event.stopPropagation();
+    const match = (link.getAttribute('href') || '').match(/^#feedback-(up|down)-(\\d+)$/);
+    const bridge = document.querySelector('#feedback-bridge textarea, #feedback-bridge input');
+    if (!match || !bridge) return;
+    bridge.value = match[1] + ':' + match[2] + ':' + Date.now();  // unique, so every click is a change
+    bridge.dispatchEvent(new Event('input', {bubbles: true}));
+    setTimeout(function () {
+      const send = document.getElementById('feedback-bridge-send');
+      if (send) send.click();
+    }, 50);
+  }, true);
 }
 """
 
@@ -244,7 +264,7 @@ def build(ctx: WebContext) -> None:
         chat = []
         for number, turn in enumerate(turns):
             chat += [{"role": "user", "content": inert_text(turn.question)},
-                     {"role": "assistant", "content": render_answer(turn.answer, number)}]
+                     {"role": "assistant", "content": render_answer(turn.answer, number) + feedback_links(turn.id)}]
         return chat
 
     def exports(conversation: Conversation | None, turns: Sequence[Turn]):
@@ -341,6 +361,17 @@ def build(ctx: WebContext) -> None:
             store.add_turn(user.name, conversation.id, question, answer)
         yield view(user, store.get(user.name, conversation.id)) + ("",)
 
+    def inline_feedback(value: str, request: gr.Request):
+        """A 赞同/不赞同 link under an answer: recorded at once; the form opens on that answer for a reason."""
+        match = re.match(r"^(up|down):(\d+):", value or "")
+        if not match:
+            return gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
+        rating, turn_id = match.group(1), int(match.group(2))
+        status, _, _ = give_feedback(rating, turn_id, "", "", request)
+        if rating == "down":
+            status += " 可在下方选择原因、补充说明后再点“不赞同”提交。"
+        return gr.update(open=True), gr.update(value=turn_id), status, None, ""
+
     def give_feedback(rating: str, turn_id, reason, comment, request: gr.Request):
         user = ctx.viewer(request)
         try:
@@ -374,7 +405,9 @@ def build(ctx: WebContext) -> None:
                 box = gr.Textbox(show_label=False, placeholder="输入问题，按回车提问", scale=6, elem_id="chat-input",
                                  max_lines=4)
                 send = gr.Button("提问", variant="primary", scale=1, min_width=80, elem_id="chat-send")
-            with gr.Accordion("评价回答", open=False, elem_id="chat-feedback"):
+            bridge = gr.Textbox(visible="hidden", elem_id="feedback-bridge")  # set by the links' script
+            bridge_send = gr.Button(visible="hidden", elem_id="feedback-bridge-send")
+            with gr.Accordion("评价回答", open=False, elem_id="chat-feedback") as feedback_panel:
                 with gr.Row():
                     feedback_turn = gr.Dropdown(choices=[], label="评价哪条回答", elem_id="feedback-turn", scale=2)
                     feedback_reason = gr.Radio(FEEDBACK_REASONS, label="不赞同的原因（可选）", elem_id="feedback-reason",
@@ -423,6 +456,8 @@ def build(ctx: WebContext) -> None:
     def disagree_with(turn_id, reason, comment, request: gr.Request):
         return give_feedback("down", turn_id, reason, comment, request)
 
+    bridge_send.click(inline_feedback, bridge, [feedback_panel, feedback_turn, feedback_status, feedback_reason,
+                                           feedback_comment], **quiet)
     feedback_inputs = [feedback_turn, feedback_reason, feedback_comment]
     agree.click(agree_with, feedback_inputs, feedback_outputs, **private)
     disagree.click(disagree_with, feedback_inputs, feedback_outputs, **private)
