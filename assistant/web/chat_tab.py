@@ -368,6 +368,8 @@ def build(ctx: WebContext) -> None:
             return gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
         rating, turn_id = match.group(1), int(match.group(2))
         status, _, _ = give_feedback(rating, turn_id, "", "", request)
+        if not isinstance(status, str):  # refused (another user's answer…): the warning says why
+            return gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
         if rating == "down":
             status += " 可在下方选择原因、补充说明后再点“不赞同”提交。"
         return gr.update(open=True), gr.update(value=turn_id), status, None, ""
@@ -381,9 +383,10 @@ def build(ctx: WebContext) -> None:
             entry = assistant.feedback.record(turn, user.name, rating, (reason or "") if rating == "down" else "",
                                               comment or "")
         except (ValueError, ConversationNotFound) as exc:
-            raise gr.Error(str(exc), title="无法提交评价", print_exception=False) from None
+            gr.Warning(str(exc), title="无法提交评价")
+            return gr.skip(), gr.skip(), gr.skip()
         detail = "、".join(x for x in (entry.reason, entry.comment) if x)
-        return f"已记录您的评价：{entry.label}" + (f"（{html.escape(detail)}）" if detail else "") + "。谢谢！", None, ""
+        return f"已记录您的评价：{entry.label}" + (f"（{inert_text(detail)}）" if detail else "") + "。谢谢！", None, ""
 
     with gr.Row(equal_height=False):
         with gr.Column(scale=1, min_width=200, elem_id="chat-sidebar"):
