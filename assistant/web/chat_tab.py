@@ -71,9 +71,12 @@ def _topic(title: str) -> str:
     return topic.strip("《》")
 
 
+_MARKUP = re.compile(r"[<>]|!\[|\]\(")  # a title carrying markup never becomes a clickable example
+
+
 def example_questions(records: Sequence[DocumentRecord], limit: int = 4) -> list[str]:
     """Questions the library can answer, made from the titles of its newest public policies and proposals."""
-    public = [r for r in records if r.meta.visibility == "public"]
+    public = [r for r in records if r.meta.visibility == "public" and not _MARKUP.search(r.meta.title)]
     newest = sorted(public, key=lambda r: r.meta.date or str(r.meta.year or ""), reverse=True)
     policies = [f"《{_topic(r.meta.title)}》有哪些主要规定？" for r in newest if r.meta.genre in ("policy", "law")]
     proposals = [f"有委员提过{_topic(r.meta.title)}吗？" for r in newest if r.meta.genre == "proposal"]
