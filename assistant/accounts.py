@@ -186,11 +186,6 @@ class Accounts:
         with self._lock:
             return {row[0] for row in self.db.execute("SELECT name FROM users WHERE disabled=1")}
 
-    def end_sessions(self, name: str) -> None:
-        """Sessions of ``name`` started before now are no longer valid."""
-        with self._lock:
-            self.db.execute("UPDATE users SET sessions_after=? WHERE name=?", (self.clock(), name))
-
     def session_valid(self, name: str, started_at: float) -> bool:
         """Whether a web session of ``name`` started at ``started_at`` may go on: the account exists, is
         not disabled, and its password was not changed (nor its sessions ended) since."""

@@ -49,15 +49,6 @@ class SessionTokens(dict):
             return default
         return name
 
-    def end_sessions(self, name: str) -> int:
-        """Forget every token of ``name`` (this process's side of a logout everywhere)."""
-        with self._lock:
-            tokens = [t for t, n in self.items() if n == name]
-            for token in tokens:
-                self.issued.pop(token, None)
-                super().pop(token, None)
-        return len(tokens)
-
 
 def guard_sessions(app, accounts: Accounts) -> SessionTokens:
     """Install ``SessionTokens`` on a launched Gradio app (``Blocks.server_app``)."""
