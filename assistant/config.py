@@ -47,6 +47,8 @@ class Settings:
     # Accounts and audit log: live with the index unless configured otherwise.
     accounts: Path | None = None  # default: <index>/accounts.sqlite
     audit_log: Path | None = None  # default: <index>/audit.sqlite
+    # Writers wait this long for another process's write to the index to finish (lock.py).
+    write_lock_timeout: float = 600.0
 
     @property
     def uploads_dir(self) -> Path:

@@ -61,6 +61,10 @@ def launch_options(assistant: Assistant, open_access: bool = False) -> dict:
 
 
 def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, open_access: bool = False) -> None:
+    if not settings.chroma_url:  # embedded Chroma: this process must be its only writer (lock.py)
+        from ..lock import serve_lock, server_busy
+
+        serve_lock(settings.index).acquire(timeout=0, busy=server_busy)
     assistant = Assistant(settings)
     if not login_required(assistant, open_access) and not open_access:
         print("尚未创建账号，网页无需登录、本机用户拥有全部权限；用 `assistant users add` 创建账号后即需登录。")
