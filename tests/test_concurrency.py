@@ -18,8 +18,10 @@ from pathlib import Path
 import pytest
 
 from assistant.audit import AuditLog
+from assistant.cli import main
 from assistant.library import Library, cli_user
-from assistant.lock import WRITE_LOCK
+from assistant.lock import WRITE_LOCK, IndexBusy
+
 from assistant.models import User
 from assistant.registry import Registry
 from assistant.service import NotFound
@@ -114,32 +116,21 @@ def env(embed_cache):
     return cli_env(embed_cache)
 
 
-def test_two_ingests_of_one_folder_store_every_file_once(tmp_path, env):
-    make_files(tmp_path / "docs", range(30))
+def test_concurrent_ingests_of_one_folder_and_of_another_store_every_file_once(tmp_path, env):
+    make_files(tmp_path / "a", range(30))
+    make_files(tmp_path / "b", range(200, 215))
     index = tmp_path / "index"
-    procs = [start(index, "ingest", tmp_path / "docs", "--json", env=env, cwd=tmp_path) for _ in range(2)]
+    procs = [start(index, "ingest", tmp_path / name, "--json", env=env, cwd=tmp_path) for name in ("a", "a", "b")]
     results = [finish(p) for p in procs]
     for code, _, err in results:
         assert code == 0 and "Traceback" not in err, err
-    added = sorted(json.loads(out)["added"] for _, out, _ in results)
-    assert added == [0, 30]  # the second writer waited and found every file stored: nothing reported twice
+    added = [json.loads(out)["added"] for _, out, _ in results]
+    assert sorted(added[:2]) == [0, 30]  # the second writer of "a" waited and found every file stored
+    assert added[2] == 15
     assert any("另一个进程正在写入文库" in err for _, _, err in results)
     report = doctor(index, env, tmp_path)
-    assert report["consistent"] and (report["documents"], report["vectors"]) == (30, 30)
-    assert len(audit_adds(index)) == len(set(audit_adds(index))) == 30
-
-
-def test_two_ingests_of_different_folders_lose_nothing(tmp_path, env):
-    make_files(tmp_path / "a", range(100, 115))
-    make_files(tmp_path / "b", range(200, 215))
-    index = tmp_path / "index"
-    procs = [start(index, "ingest", tmp_path / name, "--json", env=env, cwd=tmp_path) for name in ("a", "b")]
-    for code, out, err in (finish(p) for p in procs):
-        assert code == 0 and "Traceback" not in err, err
-        assert json.loads(out)["added"] == 15
-    report = doctor(index, env, tmp_path)
-    assert report["consistent"] and (report["documents"], report["chunks"], report["vectors"]) == (30, 30, 30)
-    assert len(set(audit_adds(index))) == 30
+    assert report["consistent"] and (report["documents"], report["chunks"], report["vectors"]) == (45, 45, 45)
+    assert len(audit_adds(index)) == len(set(audit_adds(index))) == 45  # audited once each, as stored
 
 
 def test_upload_during_a_cli_ingest_is_stored_and_reported_truly(tmp_path, env, make_assistant):
@@ -221,8 +212,9 @@ def test_kill_9_at_random_points_then_rerun_equals_a_clean_build(tmp_path, env, 
     assert report["vectors"] == report["chunks"] == report["keyword_chunks"]
 
 
-def test_doctor_finds_and_repairs_what_an_interruption_left(tmp_path, env, make_assistant):
+def test_doctor_finds_and_repairs_what_an_interruption_left(tmp_path, make_assistant, capsys, monkeypatch):
     make_files(tmp_path / "docs", range(600, 606))
+    monkeypatch.chdir(tmp_path)
     assistant = make_assistant(index=tmp_path / "index")
     assistant.ingest([tmp_path / "docs"])
     index = assistant.index
@@ -232,24 +224,63 @@ def test_doctor_finds_and_repairs_what_an_interruption_left(tmp_path, env, make_
     with index.registry.transaction():
         index.registry.set_doc_state(edited, "rewriting")
         index.registry.set_doc_state(removed, "deleting")
-    assert {d.doc_id for d in assistant.documents()} >= {edited}  # an edited document never vanishes
-    report = doctor(tmp_path / "index", env, tmp_path)
+    assert edited in {d.doc_id for d in assistant.documents()}  # an edited document never vanishes
+    cli = ["--index", str(tmp_path / "index"), "doctor"]
+    assert main([*cli, "--json"]) == 1
+    report = json.loads(capsys.readouterr().out)
     assert not report["consistent"]
     assert report["stuck"]["rewriting"] == [edited] and report["stuck"]["deleting"] == [removed]
     assert victim + "-0000" in report["missing_vectors"]
-    code, out, err = run(tmp_path / "index", "doctor", "--repair", env=env, cwd=tmp_path)
-    assert code == 0 and "已修复" in out and "一致" in out, out + err
-    report = doctor(tmp_path / "index", env, tmp_path)
-    assert report["consistent"] and report["documents"] == 5
+    assert main([*cli, "--repair"]) == 0
+    out = capsys.readouterr().out
+    assert "已修复" in out and "一致：" in out, out
+    assert main([*cli, "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["consistent"] and report["documents"] == report["vectors"] == 5
 
 
-def test_removing_again_after_an_interrupted_removal_finishes_it(tmp_path, env, make_assistant):
+def test_removing_again_after_an_interrupted_removal_finishes_it(tmp_path, make_assistant, capsys, monkeypatch):
     make_files(tmp_path / "docs", range(700, 703))
+    monkeypatch.chdir(tmp_path)
     assistant = make_assistant(index=tmp_path / "index")
     assistant.ingest([tmp_path / "docs"])
     doc_id = assistant.documents()[0].doc_id
     with assistant.index.registry.transaction():
         assistant.index.registry.set_doc_state(doc_id, "deleting")  # killed after marking it
-    code, out, err = run(tmp_path / "index", "docs", "remove", doc_id, env=env, cwd=tmp_path)
-    assert code == 0 and "已删除 1 篇文档" in out, err
-    assert doctor(tmp_path / "index", env, tmp_path)["documents"] == 2
+    assert main(["--index", str(tmp_path / "index"), "docs", "remove", doc_id]) == 0
+    assert "已删除 1 篇文档" in capsys.readouterr().out
+    assert main(["--index", str(tmp_path / "index"), "doctor"]) == 0
+    assert "文档 2 篇" in capsys.readouterr().out
+
+
+def test_a_writer_that_waits_too_long_gets_a_clear_reason(tmp_path, make_assistant):
+    assistant = make_assistant(index=tmp_path / "index", write_lock_timeout=0.5)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time; from pathlib import Path; from assistant.lock import write_lock;"
+         "lock = write_lock(Path(sys.argv[1])); lock.acquire(); print('held', flush=True); time.sleep(30)",
+         str(tmp_path / "index")], stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        told = []
+        assistant.index.on_wait = told.append
+        make_files(tmp_path / "docs", range(1000, 1002))
+        with pytest.raises(IndexBusy) as busy:
+            assistant.ingest([tmp_path / "docs"])
+        assert f"pid {holder.pid}" in str(busy.value) and "等待超时" in str(busy.value)
+        assert told and told[0].startswith("另一个进程正在写入文库（pid ")
+    finally:
+        holder.kill()
+        holder.wait()
+    assert assistant.ingest([tmp_path / "docs"]).count("added") == 2  # its holder died: the lock is free
+
+
+def test_search_skips_vectors_the_registry_no_longer_has(tmp_path, make_assistant):
+    make_files(tmp_path / "docs", range(1100, 1104))
+    assistant = make_assistant(index=tmp_path / "index")
+    assistant.ingest([tmp_path / "docs"])
+    gone = assistant.search(document_text(1101), k=1)[0].doc_id
+    with assistant.index.registry.transaction():  # another process removed it; these vectors are stale
+        assistant.index.registry.delete_document_rows(gone)
+        assistant.index.registry.bump_generation()
+    hits = assistant.search(document_text(1101), k=5)
+    assert hits and gone not in {h.doc_id for h in hits}
