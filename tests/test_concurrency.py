@@ -21,7 +21,6 @@ from assistant.audit import AuditLog
 from assistant.cli import main
 from assistant.library import Library, cli_user
 from assistant.lock import WRITE_LOCK, IndexBusy
-
 from assistant.models import User
 from assistant.registry import Registry
 from assistant.service import NotFound
