@@ -107,9 +107,10 @@ class Assistant:
         account = self.accounts.get(name)
         return account.user if account else None
 
-    def authenticate(self, name: str, password: str) -> bool:
-        """Password check for the web login (Gradio's ``auth=``); failures slow the account down."""
-        return self.accounts.authenticate(name, password)
+    def authenticate(self, name: str, password: str, address: str | None = None) -> bool:
+        """Password check for the web login (Gradio's ``auth=``); failures slow the account and the
+        client ``address`` down."""
+        return self.accounts.authenticate(name, password, address)
 
     # -- retrieval ----------------------------------------------------------------------
     def search(self, query: str, k: int = 10, filters: SearchFilters | None = None,

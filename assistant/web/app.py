@@ -6,8 +6,11 @@ import os
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
+import contextvars
+
 import anyio
 import gradio as gr
+from starlette.middleware import Middleware
 
 from ..config import Settings
 from ..service import Assistant
@@ -38,11 +41,31 @@ def login_required(assistant: Assistant, open_access: bool = False) -> bool:
     return not open_access and assistant.accounts.has_users()
 
 
+_client_address: contextvars.ContextVar[str | None] = contextvars.ContextVar("client_address", default=None)
+
+
+class ClientAddress:
+    """ASGI middleware: the connecting client's address, for the login check (Gradio's ``auth``
+    callback is given only the name and password). Behind a reverse proxy this is the proxy's."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        client = scope.get("client") if scope.get("type") == "http" else None
+        token = _client_address.set(client[0] if client else None)
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            _client_address.reset(token)
+
+
 def _authenticator(assistant: Assistant):
     """Gradio awaits an async ``auth`` in its event loop: argon2 runs in a worker thread, not blocking it."""
 
     async def authenticate(username: str, password: str) -> bool:
-        return await anyio.to_thread.run_sync(assistant.authenticate, username, password)
+        address = _client_address.get()
+        return await anyio.to_thread.run_sync(assistant.authenticate, username, password, address)
 
     return authenticate
 
@@ -56,6 +79,7 @@ def launch_options(assistant: Assistant, open_access: bool = False) -> dict:
     options: dict = {"max_file_size": int(assistant.settings.max_upload_mb * 2 * 1024 * 1024)}
     if login_required(assistant, open_access):
         options["auth"] = _authenticator(assistant)
+        options["app_kwargs"] = {"middleware": [Middleware(ClientAddress)]}
         options["auth_message"] = "请用工作人员为您创建的账号登录。连续输错密码后需等待片刻再试。"
     return options
 
