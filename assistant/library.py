@@ -173,17 +173,17 @@ class Library:
         settings = self.assistant.settings
         report = UploadReport()
         stored = {}
-        for source, original in files:
-            result = UploadResult(name=str(original), status="failed")
-            report.results.append(result)
-            try:
-                upload = store_upload(Path(source), str(original), settings.uploads_dir, settings.max_upload_mb)
-            except UploadRefused as exc:
-                result.reason = str(exc)
-                continue
-            result.name = upload.original_name
-            stored[str(upload.path)] = (upload, result)
-        with self.assistant.index.writing():
+        with self.assistant.index.writing():  # before storing: a writer that times out has stored nothing
+            for source, original in files:
+                result = UploadResult(name=str(original), status="failed")
+                report.results.append(result)
+                try:
+                    upload = store_upload(Path(source), str(original), settings.uploads_dir, settings.max_upload_mb)
+                except UploadRefused as exc:
+                    result.reason = str(exc)
+                    continue
+                result.name = upload.original_name
+                stored[str(upload.path)] = (upload, result)
             ingest = self.assistant.ingest([Path(p) for p in stored], overrides, progress,
                                            {p: u.original_name for p, (u, _) in stored.items()})
             outcome = {f.path: f for f in ingest.files}

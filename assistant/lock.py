@@ -79,8 +79,10 @@ class FileLock:
         except (OSError, ValueError, KeyError, TypeError):
             return None
 
-    def held_here(self) -> bool:
-        return self._depth > 0 and self._threads._is_owned()  # type: ignore[attr-defined]
+    @property
+    def depth(self) -> int:
+        """How many times the holding thread has entered the lock (1: the outermost hold)."""
+        return self._depth
 
     def acquire(self, timeout: float = DEFAULT_TIMEOUT_S, on_wait: WaitFn | None = None,
                 busy: Callable[[Holder | None], str] | None = None, shared: bool = False) -> None:

@@ -107,7 +107,7 @@ class Index:
         An embedded Chroma keeps its index in memory, so when another process has written since
         this one opened it, it is reopened before writing (never written from a stale copy)."""
         with self.lock.hold(self.settings.write_lock_timeout, self.on_wait):
-            outermost = self.lock._depth == 1
+            outermost = self.lock.depth == 1
             if outermost and not self.settings.chroma_url and self.registry.generation() != self._vectors_generation:
                 self.vectors = VectorStore.reopen(self.settings, self.embedder.model_id)
             try:

@@ -267,6 +267,9 @@ def test_a_writer_that_waits_too_long_gets_a_clear_reason(tmp_path, make_assista
             assistant.ingest([tmp_path / "docs"])
         assert f"pid {holder.pid}" in str(busy.value) and "等待超时" in str(busy.value)
         assert told and told[0].startswith("另一个进程正在写入文库（pid ")
+        with pytest.raises(IndexBusy):  # a web upload gives up the same way, having stored nothing
+            Library(assistant).upload(STAFF, [(tmp_path / "docs" / "建议1000.txt", "建议.txt")])
+        assert not assistant.settings.uploads_dir.exists() or not any(assistant.settings.uploads_dir.iterdir())
     finally:
         holder.kill()
         holder.wait()
