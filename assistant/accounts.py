@@ -208,8 +208,10 @@ class Accounts:
         with self._lock, _immediate(self.db):
             self.db.execute("UPDATE users SET failed_count=0, locked_until=0, last_login=? WHERE name=?", (now, name))
             if address:
-                self.db.execute("UPDATE address_failures SET failed_count=MAX(0, failed_count-1) WHERE address=?",
-                                (address,))
+                self.db.execute(  # undo this attempt's count (and the lock it alone may have started)
+                    "UPDATE address_failures SET failed_count=MAX(0, failed_count-1),"
+                    " locked_until=CASE WHEN failed_count-1 < ? THEN 0 ELSE locked_until END WHERE address=?",
+                    (ADDRESS_FREE_FAILURES, address))
         if self.hasher.check_needs_rehash(digest):
             with self._hashing:
                 fresh = self.hasher.hash(password)

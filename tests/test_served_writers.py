@@ -17,6 +17,9 @@ from pathlib import Path
 import httpx
 from gradio_client import Client, handle_file
 
+from assistant import doctor
+from assistant.cli import main
+
 from .conftest import free_port
 from .test_concurrency import cli_env, document_text, finish, make_files, run, start
 
@@ -51,11 +54,11 @@ def stop(proc: subprocess.Popen) -> None:
         proc.kill()
 
 
-def test_cli_writes_are_refused_while_a_server_holds_embedded_chroma(tmp_path, embed_cache):
+def test_cli_writes_are_refused_while_a_server_holds_embedded_chroma(tmp_path, embed_cache, make_assistant, capsys):
     env = cli_env(embed_cache)
     index = tmp_path / "index"
     make_files(tmp_path / "docs", range(800, 804))
-    assert run(index, "ingest", tmp_path / "docs", env=env, cwd=tmp_path)[0] == 0
+    assert not make_assistant(index=index).ingest([tmp_path / "docs"]).failed
     server, url = serve(index, env, tmp_path)
     try:
         wait_up(server, url)
@@ -70,17 +73,19 @@ def test_cli_writes_are_refused_while_a_server_holds_embedded_chroma(tmp_path, e
         assert any(s["title"].endswith("（第801号）") for s in answer["sources"])
     finally:
         stop(server)
-    code, out, err = run(index, "ingest", tmp_path / "more", env=env, cwd=tmp_path)  # server gone: allowed
-    assert code == 0 and "新增 2" in out, err
+    assert main(["--index", str(index), "ingest", str(tmp_path / "more")]) == 0  # server gone: allowed
+    assert "新增 2" in capsys.readouterr().out
 
 
 def test_two_servers_and_a_cli_ingest_share_one_index_through_a_chroma_server(tmp_path, embed_cache,
-                                                                               chroma_server):
+                                                                               chroma_server, make_assistant):
     env = cli_env(embed_cache, ASSISTANT_CHROMA_URL=chroma_server,
                   ASSISTANT_CHROMA_COLLECTION=f"served-{uuid.uuid4().hex[:8]}")
     index = tmp_path / "index"
     make_files(tmp_path / "docs", range(900, 910))
-    assert run(index, "ingest", tmp_path / "docs", env=env, cwd=tmp_path)[0] == 0
+    writer = make_assistant(index=index, chroma_url=chroma_server,
+                            chroma_collection=env["ASSISTANT_CHROMA_COLLECTION"])
+    assert not writer.ingest([tmp_path / "docs"]).failed
     (server_a, url_a), (server_b, url_b) = serve(index, env, tmp_path), serve(index, env, tmp_path)
     try:
         wait_up(server_a, url_a)
@@ -123,5 +128,5 @@ def test_two_servers_and_a_cli_ingest_share_one_index_through_a_chroma_server(tm
     finally:
         stop(server_a)
         stop(server_b)
-    code, out, _ = run(index, "doctor", env=env, cwd=tmp_path)
-    assert code == 0 and "文档 26 篇" in out, out
+    report = doctor.check(writer.index)
+    assert report.consistent and report.documents == report.vectors == 26
