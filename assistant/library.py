@@ -173,7 +173,9 @@ class Library:
         settings = self.assistant.settings
         report = UploadReport()
         stored = {}
-        with self.assistant.index.writing():  # before storing: a writer that times out has stored nothing
+        # The lock is taken before storing (a writer that gives up has stored nothing); while it waits,
+        # the progress bar says who holds it.
+        with self.assistant.index.writing(on_wait=lambda line: progress(line, 0, 1)):
             for source, original in files:
                 result = UploadResult(name=str(original), status="failed")
                 report.results.append(result)

@@ -101,12 +101,13 @@ class Index:
 
     # -- the write lock -----------------------------------------------------------------
     @contextmanager
-    def writing(self) -> Iterator[None]:
-        """Hold the index's write lock (re-entrant); waits for another writer, ``IndexBusy`` on timeout.
+    def writing(self, on_wait: WaitFn | None = None) -> Iterator[None]:
+        """Hold the index's write lock (re-entrant); waits for another writer (telling ``on_wait``, else
+        ``self.on_wait``), ``IndexBusy`` on timeout.
 
         An embedded Chroma keeps its index in memory, so when another process has written since
         this one opened it, it is reopened before writing (never written from a stale copy)."""
-        with self.lock.hold(self.settings.write_lock_timeout, self.on_wait):
+        with self.lock.hold(self.settings.write_lock_timeout, on_wait or self.on_wait):
             outermost = self.lock.depth == 1
             if outermost and not self.settings.chroma_url and self.registry.generation() != self._vectors_generation:
                 self.vectors = VectorStore.reopen(self.settings, self.embedder.model_id)

@@ -143,7 +143,10 @@ def test_upload_during_a_cli_ingest_is_stored_and_reported_truly(tmp_path, env, 
     assistant = make_assistant(index=index)  # the web app's side, in this process
     proc = start(index, "ingest", tmp_path / "docs", "--json", env=env, cwd=tmp_path)
     assert wait_for_writer(index, proc), proc.communicate()
-    report = Library(assistant).upload(STAFF, [(p, p.name) for p in uploads])  # waits for the CLI's write
+    stages = []
+    report = Library(assistant).upload(STAFF, [(p, p.name) for p in uploads],  # waits for the CLI's write…
+                                       progress=lambda stage, done, total: stages.append(stage))
+    assert stages[0].startswith(f"另一个进程正在写入文库（pid {proc.pid}")  # …and the progress bar says so
     code, out, err = finish(proc)
     assert code == 0 and "Traceback" not in err, err
     assert json.loads(out)["added"] == 30
