@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from .citations import split_sentences, verify
 from .config import Settings
-from .llm import ChatModel, Message, ModelUnavailable, fill, load_prompt
+from .llm import ChatModel, Message, ModelUnavailable, fill, load_prompt, source_block
 from .models import SearchHit, Source
 from .tokenize import STOPWORDS, query_terms
 
@@ -274,11 +274,12 @@ def refusal(query: str, hits: Sequence[SearchHit], mode: str, closest: int = 3) 
 # -- model answers -----------------------------------------------------------------------
 
 def format_sources(sources: Sequence[Source]) -> str:
+    """The numbered sources for the model, each delimited (``llm.source_block``): data, not instructions."""
     blocks = []
     for s in sources:
         where = " · ".join(x for x in (s.title, s.doc_number, s.date, s.heading,
                                         f"第{s.page}页" if s.page else None) if x)
-        blocks.append(f"[{s.n}] {where}\n{s.text}")
+        blocks.append(source_block(s.n, where, s.text))
     return "\n\n".join(blocks)
 
 

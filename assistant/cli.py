@@ -6,6 +6,7 @@ import argparse
 import json
 import os
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 from .config import load_settings
@@ -75,6 +76,16 @@ def _assistant(args):
     return Assistant(load_settings(index=args.index))
 
 
+@contextmanager
+def _writer(args):
+    """The Assistant for a command that writes the index: refused while a web server holds it with
+    embedded Chroma; tells the user when it waits for another process's write."""
+    assistant = _assistant(args)
+    assistant.index.on_wait = lambda line: print(line, file=sys.stderr, flush=True)
+    with assistant.index.no_server():
+        yield assistant
+
+
 def _filters(args) -> SearchFilters:
     return SearchFilters(genres=tuple(args.genre or ()), year_from=args.year_from, year_to=args.year_to,
                          issuer=getattr(args, "issuer", None))
@@ -85,10 +96,10 @@ def cmd_ingest(args) -> int:
                  "doc_number": args.doc_number, "year": args.year}
     from .library import Library, cli_user
 
-    assistant = _assistant(args)
     progress = TerminalProgress()
     try:
-        report = Library(assistant).ingest(cli_user(), [Path(p) for p in args.paths], overrides, progress)
+        with _writer(args) as assistant:
+            report = Library(assistant).ingest(cli_user(), [Path(p) for p in args.paths], overrides, progress)
     finally:
         progress.close()
     for result in report.failed:
@@ -171,7 +182,8 @@ def cmd_docs_show(args) -> int:
 def cmd_docs_remove(args) -> int:
     from .library import Library, cli_user
 
-    removed = Library(_assistant(args)).delete(cli_user(), args.doc_ids)
+    with _writer(args) as assistant:
+        removed = Library(assistant).delete(cli_user(), args.doc_ids)
     print(f"已删除 {len(removed)} 篇文档")
     return 0
 
@@ -180,7 +192,8 @@ def cmd_docs_set(args) -> int:
     fields = {k: getattr(args, k) for k in ("title", "genre", "doc_number", "issuer", "date", "year", "visibility")}
     from .library import Library, cli_user
 
-    record = Library(_assistant(args)).update(cli_user(), args.doc_id, **fields)
+    with _writer(args) as assistant:
+        record = Library(assistant).update(cli_user(), args.doc_id, **fields)
     _print_json(record.to_json()) if args.json else print(f"已更新 {record.doc_id} {record.meta.title}")
     return 0
 
@@ -190,11 +203,29 @@ def cmd_reindex(args) -> int:
     try:
         from .library import Library, cli_user
 
-        count = Library(_assistant(args)).reindex(cli_user(), progress)
+        with _writer(args) as assistant:
+            count = Library(assistant).reindex(cli_user(), progress)
     finally:
         progress.close()
     print(f"已重建 {count} 篇文档的索引")
     return 0
+
+
+def cmd_doctor(args) -> int:
+    from . import doctor
+
+    if args.repair:
+        with _writer(args) as assistant:
+            report = doctor.repair(assistant.index)
+    else:
+        assistant = _assistant(args)
+        assistant.index.on_wait = lambda line: print(line, file=sys.stderr, flush=True)
+        report = doctor.check(assistant.index)
+    if args.json:
+        _print_json(report.to_json())
+    else:
+        print("\n".join(report.lines()))
+    return 0 if report.consistent else 1
 
 
 def cmd_eval(args) -> int:
@@ -416,6 +447,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("reindex", parents=[common], help="re-chunk and re-index every document")
     p.set_defaults(func=cmd_reindex)
+
+    p = sub.add_parser("doctor", parents=[common], help="check registry, Chroma and keyword index agree; --repair fixes")
+    p.add_argument("--repair", action="store_true", help="finish interrupted writes, drop orphans, re-add missing vectors")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_doctor)
 
     p = sub.add_parser("eval", parents=[common], help="evaluate retrieval on a BEIR-layout set")
     p.add_argument("beir_dir")

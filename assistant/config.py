@@ -48,6 +48,8 @@ class Settings:
     accounts: Path | None = None  # default: <index>/accounts.sqlite
     audit_log: Path | None = None  # default: <index>/audit.sqlite
     conversations: Path | None = None  # default: <index>/conversations.sqlite (chats and feedback)
+    # Writers wait this long for another process's write to the index to finish (lock.py).
+    write_lock_timeout: float = 600.0
 
     @property
     def uploads_dir(self) -> Path:

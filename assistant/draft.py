@@ -487,12 +487,13 @@ def model_draft(draft: Draft, settings) -> Draft:
     or a suggestions section without enough numbered items, keeps its extractive text; if the
     model is unavailable the extractive draft is returned with a notice.
     """
-    from .llm import ChatModel, Message, ModelUnavailable, fill, load_prompt
+    from .llm import ChatModel, Message, ModelUnavailable, fill, load_prompt, source_block
 
     sections = [s for s in draft.sections if s.role in REWRITE_ROLES]
     if not sections or not draft.sources:
         return draft
-    evidence = "\n\n".join(f"[{s.n}] 《{s.title}》{(' ' + s.heading) if s.heading else ''}\n{s.text}" for s in draft.sources)
+    evidence = "\n\n".join(source_block(s.n, f"《{s.title}》{(' ' + s.heading) if s.heading else ''}", s.text)
+                             for s in draft.sources)
     outline = "\n\n".join(f"## {s.name}\n" + "\n".join(p.text for p in s.paragraphs) for s in sections)
     try:
         system = fill(load_prompt(settings, "draft_system.md"), label=draft.label)

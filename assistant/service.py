@@ -48,11 +48,14 @@ class Assistant:
     def documents(self) -> list[DocumentRecord]:
         return self.index.documents()
 
-    def resolve_doc_id(self, doc_id: str) -> str:
-        """A full document id from an id or an unambiguous prefix of one (at least 4 characters)."""
-        if self.index.document(doc_id):
+    def resolve_doc_id(self, doc_id: str, any_state: bool = False) -> str:
+        """A full document id from an id or an unambiguous prefix of one (at least 4 characters).
+
+        ``any_state`` also finds documents an interrupted write left half-done (to finish them)."""
+        if (self.index.registry.document(doc_id) if any_state else self.index.document(doc_id)):
             return doc_id
-        matches = [d.doc_id for d in self.index.documents() if len(doc_id) >= 4 and d.doc_id.startswith(doc_id)]
+        records = self.index.registry.documents(ready_only=not any_state)
+        matches = [d.doc_id for d in records if len(doc_id) >= 4 and d.doc_id.startswith(doc_id)]
         if len(matches) == 1:
             return matches[0]
         raise NotFound(f"no document {doc_id}" if not matches else f"document id {doc_id} is ambiguous")
@@ -71,29 +74,38 @@ class Assistant:
         return [s.chunk for s in self.index.registry.chunks_of(self.resolve_doc_id(doc_id))]
 
     def remove(self, doc_ids: list[str]) -> list[str]:
-        return self.index.remove([self.resolve_doc_id(d) for d in doc_ids])
+        """Delete documents everywhere; returns the ids now gone. Removing a document whose removal
+        was interrupted finishes it (no "no document" error)."""
+        with self.index.writing():
+            wanted = list(dict.fromkeys(self.resolve_doc_id(d, any_state=True) for d in doc_ids))
+            self.index.heal()
+            self.index.remove(wanted)
+            return [d for d in wanted if self.index.registry.document(d) is None]
 
     def set_metadata(self, doc_id: str, **fields) -> DocumentRecord:
         """Staff edit of title/genre/doc_number/issuer/date/year/visibility; kept across re-indexing."""
-        record = self.document(doc_id)
-        changes = validate_overrides(fields)
-        if changes:
-            overrides = {**record.overrides, **changes}
-            self.index.update_metadata(record.doc_id, with_overrides(record.meta, changes), overrides)
-        return self.document(record.doc_id)
+        with self.index.writing():
+            self.index.heal()  # an interrupted earlier edit is finished first
+            record = self.document(doc_id)
+            changes = validate_overrides(fields)
+            if changes:
+                overrides = {**record.overrides, **changes}
+                self.index.update_metadata(record.doc_id, with_overrides(record.meta, changes), overrides)
+            return self.document(record.doc_id)
 
     def reindex(self, progress: ProgressFn = no_progress) -> int:
         """Re-chunk every document from its stored cleaned text; vectors come from the cache."""
-        self.index.heal()
-        records = self.index.documents()
-        for number, record in enumerate(records, start=1):
-            clean = self.index.registry.document_text(record.doc_id)
-            content_hash = self.index.registry.content_hash(record.doc_id)
-            doc = prepare(clean, content_hash, record.meta, record.overrides, self.settings.chunk_target,
-                          self.settings.chunk_max)
-            self.index.replace_chunks(doc)
-            progress("reindex", number, len(records))
-        return len(records)
+        with self.index.writing():
+            self.index.heal()
+            records = self.index.documents()
+            for number, record in enumerate(records, start=1):
+                clean = self.index.registry.document_text(record.doc_id)
+                content_hash = self.index.registry.content_hash(record.doc_id)
+                doc = prepare(clean, content_hash, record.meta, record.overrides, self.settings.chunk_target,
+                              self.settings.chunk_max)
+                self.index.replace_chunks(doc)
+                progress("reindex", number, len(records))
+            return len(records)
 
     # -- accounts ---------------------------------------------------------------------
     def user(self, name: str) -> User | None:
@@ -101,11 +113,11 @@ class Assistant:
         account = self.accounts.get(name)
         return account.user if account else None
 
-    def authenticate(self, name: str, password: str) -> bool:
-        """Password check for the web login (Gradio's ``auth=``); failures slow the account down.
-
-        A disabled account never logs in (checked after the password, so it costs the same)."""
-        return self.accounts.authenticate(name, password) and not self.accounts.is_disabled(name)
+    def authenticate(self, name: str, password: str, address: str | None = None) -> bool:
+        """Password check for the web login (Gradio's ``auth=``); failures slow the account and the
+        client ``address`` down. A disabled account never logs in (checked after the password, so it
+        costs the same)."""
+        return self.accounts.authenticate(name, password, address) and not self.accounts.is_disabled(name)
 
     # -- retrieval ----------------------------------------------------------------------
     def search(self, query: str, k: int = 10, filters: SearchFilters | None = None,

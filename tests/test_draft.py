@@ -170,7 +170,7 @@ def test_model_mode_rewrites_the_prose_under_the_chats_citation_check(corpus_ass
         server.server_close()
     assert draft.mode == "model"
     prompt = server.requests[-1]["messages"][-1]["content"]
-    assert "[1] 《" in prompt and "初稿提纲" in prompt
+    assert '<资料 n="1" 出处="《' in prompt and "初稿提纲" in prompt
     analysis = [p.text for p in draft.section("情况分析").paragraphs]
     assert "我市老旧小区加装电梯需求迫切，资金筹措是首要制约因素。[1]" in analysis
     assert any(text.endswith(UNSUPPORTED) for text in analysis)  # the unsourced sentence is labelled

@@ -6,8 +6,11 @@ import os
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
+import contextvars
+
 import anyio
 import gradio as gr
+from starlette.middleware import Middleware
 
 from ..accounts import ROLE_LABELS
 from ..config import Settings
@@ -97,11 +100,31 @@ def login_required(assistant: Assistant, open_access: bool = False) -> bool:
     return not open_access and assistant.accounts.has_users()
 
 
+_client_address: contextvars.ContextVar[str | None] = contextvars.ContextVar("client_address", default=None)
+
+
+class ClientAddress:
+    """ASGI middleware: the connecting client's address, for the login check (Gradio's ``auth``
+    callback is given only the name and password). Behind a reverse proxy this is the proxy's."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        client = scope.get("client") if scope.get("type") == "http" else None
+        token = _client_address.set(client[0] if client else None)
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            _client_address.reset(token)
+
+
 def _authenticator(assistant: Assistant):
     """Gradio awaits an async ``auth`` in its event loop: argon2 runs in a worker thread, not blocking it."""
 
     async def authenticate(username: str, password: str) -> bool:
-        return await anyio.to_thread.run_sync(assistant.authenticate, username, password)
+        address = _client_address.get()
+        return await anyio.to_thread.run_sync(assistant.authenticate, username, password, address)
 
     return authenticate
 
@@ -115,11 +138,16 @@ def launch_options(assistant: Assistant, open_access: bool = False) -> dict:
     options: dict = {"max_file_size": int(assistant.settings.max_upload_mb * 2 * 1024 * 1024)}
     if login_required(assistant, open_access):
         options["auth"] = _authenticator(assistant)
+        options["app_kwargs"] = {"middleware": [Middleware(ClientAddress)]}
         options["auth_message"] = "请用工作人员为您创建的账号登录。连续输错密码后需等待片刻再试。"
     return options
 
 
 def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, open_access: bool = False) -> None:
+    if not settings.chroma_url:  # embedded Chroma: this process must be its only writer (lock.py)
+        from ..lock import serve_lock, server_busy
+
+        serve_lock(settings.index).acquire(timeout=0, busy=server_busy)
     assistant = Assistant(settings)
     if not login_required(assistant, open_access) and not open_access:
         print("尚未创建账号，网页无需登录、本机用户拥有全部权限；用 `assistant users add` 创建账号后即需登录。")
