@@ -144,7 +144,7 @@ def _lines_label(found: list[tuple[int, str]]) -> str:
 
 def off_topic_items(title: str, items: list[str]) -> list[int]:
     """1-based numbers of items sharing no subject word (generic words aside) with the title."""
-    subject = bigrams(title) - _GENERIC_GRAMS - bigrams("关于的提案")
+    subject = bigrams(title) - _GENERIC_GRAMS - _TITLE_GENERIC - bigrams("关于的提案")
     return [n for n, item in enumerate(items, start=1) if subject and not (bigrams(item) - _GENERIC_GRAMS) & subject]
 
 

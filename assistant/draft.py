@@ -170,13 +170,20 @@ def subject_terms(topic: str) -> list[str]:
     return sorted(terms, key=topic.find)
 
 
-def covers_subject(terms: list[str], text: str) -> bool:
-    """True when ``text`` names the topic's head word (the last: 加装电梯 of 老旧小区加装电梯) and half the others,
-    or all of them."""
+def covers_subject(terms: list[str], text: str, unseen: frozenset[str] = frozenset()) -> bool:
+    """True when ``text`` names all the topic's subject words, or its head word (the last: 加装电梯 of
+    老旧小区加装电梯) and half the others — unless a word it lacks is one the library never uses (低空 of
+    低空经济: then 经济 alone is another subject). A word counts as named when at least half its character
+    pairs are there (老城区 ≈ 老城片区)."""
     if not terms:
         return False
-    found = [term for term in terms if term in text]
-    return len(found) == len(terms) or (terms[-1] in found and 2 * len(found) >= len(terms))
+    grams = bigrams(text)
+    found = [t for t in terms if t in text or (len(t) >= 3 and 2 * len(bigrams(t) & grams) >= len(bigrams(t)))]
+    if len(found) == len(terms):
+        return True
+    if terms[-1] not in found or 2 * len(found) < len(terms):
+        return False
+    return not any(t in unseen for t in terms if t not in found)
 
 
 def full_sentence(sentence: str) -> str:
@@ -291,6 +298,9 @@ class DraftBuilder:
         self.actor = ""  # the lead department, named in suggestions that lack an actor
         self._texts: dict[str, str] = {}
         self.subject = subject_terms(self.topic)
+        top = max(self.idf.values(), default=0.0)
+        self.unseen = frozenset(t for t in self.subject if all(self.idf.get(g, top) >= top - 1e-9 for g in bigrams(t)))
+        self._on_subject: dict[str, bool] = {}
 
     # searches
     def _search(self, query: str, genres: tuple[str, ...], k: int = 12, per_doc: int | None = 3,
@@ -309,12 +319,15 @@ class DraftBuilder:
 
     def on_subject(self, hit: SearchHit) -> bool:
         """The hit's document is about the topic: it names most of the topic's subject words (加装电梯, 老旧小区)."""
-        return covers_subject(self.subject, hit.title + "\n" + self.text_of(hit.doc_id))
+        if hit.doc_id not in self._on_subject:
+            self._on_subject[hit.doc_id] = covers_subject(self.subject, hit.title + "\n" + self.text_of(hit.doc_id),
+                                                          self.unseen)
+        return self._on_subject[hit.doc_id]
 
     def gather(self) -> _Evidence:
         region = f"{self.request.region} " if self.request.region else ""
         topic = f"{region}{self.topic}"
-        basis = [h for h in self._search(f"{topic} 政策 办法 实施方案", BASIS_GENRES, k=8, per_doc=1, gate=0.3)
+        basis = [h for h in self._search(f"{topic} 政策 办法 实施方案", BASIS_GENRES, k=8, per_doc=1, gate=0.0)
                  if h.status not in INVALID_STATUSES and self.on_subject(h)]
         return _Evidence(
             problems=self._search(f"{topic} 存在问题 现状 困难", PROBLEM_GENRES),
@@ -646,8 +659,9 @@ class DraftBuilder:
         for hit in ev.problems + ev.measures + ev.basis + ev.consultations + ev.replies:
             if self.on_subject(hit):
                 docs[hit.doc_id] = hit.genre
-        for hit in replies:  # replies to on-subject proposals answer the subject even when worded otherwise
-            docs[hit.doc_id] = hit.genre
+        for hit in replies:
+            if self.on_subject(hit):
+                docs[hit.doc_id] = hit.genre
         counts: dict[str, int] = {}
         for genre in docs.values():
             genre = "policy" if genre == "law" else genre

@@ -205,3 +205,26 @@ def test_model_mode_rewrites_the_prose_under_the_chats_citation_check(corpus_ass
     assert [p.text[:2] for p in suggestions] == ["一是", "二是", "三是", "四是"]
     assert all(set(p.citations) <= {s.n for s in draft.sources} for s_ in draft.sections for p in s_.paragraphs)
     assert draft.section("建议承办单位").paragraphs[0].text.startswith("市住房和城乡建设局")  # not rewritten
+
+
+def test_repealed_or_expired_policies_are_never_cited_as_policy_basis(make_assistant, tmp_path):
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    for pattern in ("proposals/2024-0123_*", "policies/江政办规〔2023〕5号*"):
+        for path in CORPUS.glob(pattern):
+            shutil.copy(path, folder / path.name)
+    assistant = make_assistant()
+    assert not assistant.ingest([folder]).failed
+    policy = next(r for r in assistant.documents() if r.meta.genre == "policy")
+
+    def basis_text(status: str | None) -> str:
+        meta = replace(policy.meta, extra={**policy.meta.extra, "status": status} if status else {})
+        assistant.index.update_metadata(policy.doc_id, meta, policy.overrides)
+        draft = assistant.draft("推进老旧小区加装电梯")
+        return "\n".join(p.text for p in draft.section("政策依据").paragraphs)
+
+    assert "加装电梯管理办法" in basis_text("现行有效")
+    for status in ("已废止", "已失效"):
+        text = basis_text(status)
+        assert "加装电梯管理办法" not in text and "【未检索到直接相关的政策文件" in text
+    assert "加装电梯管理办法" in basis_text(None)  # unknown validity: cited
