@@ -538,6 +538,9 @@ class DraftBuilder:
         picks.sort(key=lambda p: -p.score)
         follow_ups = self.follow_ups(2)  # going further than a reply went comes first: it is the gap
         chosen = self._take(picks, limit - len(follow_ups))
+        if not self.actor:  # nobody answered: the department most of the suggestions' subjects imply
+            implied = implied_departments([p.text for p in chosen])
+            self.actor = implied[0] if implied else "市政府有关部门"
         bodies = [cite(with_actor(p.text, self._actor_for(p.text)), self.citations.number(p.hit)) for p in chosen]
         bodies += follow_ups
         items = [Paragraph(f"{cn_number(i)}是" + body) for i, body in enumerate(bodies, start=1)]
