@@ -370,7 +370,7 @@ def cmd_check(args) -> int:
         print(f"  [{finding.where}] {finding.message}")
     print("查重：" + ("未发现相同主题的已有材料。" if not report.similar else ""))
     for doc in report.similar:
-        print(f"  {doc.verdict_label}  {doc.score:.3f}  {GENRE_LABELS.get(doc.genre, doc.genre)}  {doc.title}")
+        print(f"  {doc.verdict_label}  {doc.similarity_label}  {GENRE_LABELS.get(doc.genre, doc.genre)}  {doc.title}")
         for pair in doc.pairs[:3]:
             print(f"      本稿：{pair.draft}\n      已有：{pair.existing}")
     return 0
