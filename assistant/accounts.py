@@ -1,9 +1,17 @@
 """User accounts: names, roles and argon2id password hashes in one SQLite file.
 
-Repeated failed logins are slowed down per account: after ``FREE_FAILURES`` wrong passwords the
-account is locked for an exponentially growing window (recorded in the database, so a restart
-does not reset it); while locked every login fails without the password being checked. A
-successful login clears the count.
+Repeated failed logins are slowed down per account and per client address (recorded in the
+database, so a restart does not reset them): after ``FREE_FAILURES`` wrong passwords an account
+is locked for a window that doubles up to ``MAX_LOCK_S`` (kept short, so nobody can shut a
+known name out for long); after ``ADDRESS_FREE_FAILURES`` failures within ``ADDRESS_WINDOW_S``
+an address is locked, doubling up to ``MAX_ADDRESS_LOCK_S``. While either is locked every
+login fails. A successful login clears the account's count.
+
+Each attempt is counted *before* its password is checked, in one transaction with the lock
+check (``BEGIN IMMEDIATE``, so across threads and processes): parallel guesses cannot all slip
+past the lock. Password hashing runs at most ``HASH_CONCURRENCY`` at a time per process (argon2id
+takes 64 MiB each), so a burst of logins queues instead of exhausting memory; locked, unknown
+and wrong logins all cost one verification, so their replies take the same time.
 """
 
 from __future__ import annotations
@@ -25,7 +33,11 @@ from .models import ROLES, User
 
 FREE_FAILURES = 3  # wrong passwords allowed before the first lockout
 BASE_LOCK_S = 2.0  # first lockout; doubles with every further failure
-MAX_LOCK_S = 15 * 60.0
+MAX_LOCK_S = 60.0  # ceiling of an account's lock: a stranger cannot shut its owner out for long
+ADDRESS_FREE_FAILURES = 10  # failed logins from one client address before it is locked
+ADDRESS_WINDOW_S = 15 * 60.0  # an address's failures older than this are forgotten
+MAX_ADDRESS_LOCK_S = 15 * 60.0
+HASH_CONCURRENCY = 2  # argon2 hashes computed at once per process
 MIN_PASSWORD = 8
 ROLE_LABELS = {"member": "委员", "staff": "工作人员", "admin": "管理员"}
 _NAME_RE = re.compile(r"^[\w.\-@]{1,64}$")
@@ -40,7 +52,29 @@ CREATE TABLE IF NOT EXISTS users (
     locked_until REAL NOT NULL DEFAULT 0,
     last_login REAL
 );
+CREATE TABLE IF NOT EXISTS address_failures (
+    address TEXT PRIMARY KEY,
+    failed_count INTEGER NOT NULL DEFAULT 0,
+    locked_until REAL NOT NULL DEFAULT 0,
+    last_failure REAL NOT NULL DEFAULT 0
+);
 """
+
+
+SESSION_COLUMNS = {  # added after the first release: disabled accounts, sessions ended at a time
+    "disabled": "INTEGER NOT NULL DEFAULT 0",
+    "sessions_after": "REAL NOT NULL DEFAULT 0",
+}
+
+
+def _add_session_columns(db: sqlite3.Connection) -> None:
+    present = {row[1] for row in db.execute("PRAGMA table_info(users)")}
+    for column, kind in SESSION_COLUMNS.items():
+        if column not in present:
+            try:
+                db.execute(f"ALTER TABLE users ADD COLUMN {column} {kind}")
+            except sqlite3.OperationalError:  # another process added it first
+                pass
 
 
 class AccountError(ValueError):
@@ -65,11 +99,12 @@ class Account:
                 "failed_count": self.failed_count, "locked_until": self.locked_until, "last_login": self.last_login}
 
 
-def lock_seconds(failed_count: int) -> float:
-    """How long an account stays locked after its ``failed_count``-th consecutive failure."""
-    if failed_count < FREE_FAILURES:
+def lock_seconds(failed_count: int, free: int = FREE_FAILURES, ceiling: float = MAX_LOCK_S) -> float:
+    """How long an account (or, with the address limits, an address) stays locked after its
+    ``failed_count``-th consecutive failure."""
+    if failed_count < free:
         return 0.0
-    return min(MAX_LOCK_S, BASE_LOCK_S * 2 ** (failed_count - FREE_FAILURES))
+    return min(ceiling, BASE_LOCK_S * 2 ** min(failed_count - free, 30))
 
 
 def normalize_name(name: str) -> str:
@@ -92,8 +127,10 @@ class Accounts:
         self.hasher = hasher or PasswordHasher()  # argon2id, RFC 9106 low-memory profile (64 MiB)
         self.clock = clock
         self._lock = threading.Lock()
+        self._hashing = threading.BoundedSemaphore(HASH_CONCURRENCY)
         self.db = open_database(path, SCHEMA)
-        self._dummy_hash: str | None = None  # verified for unknown names, made on first need
+        _add_session_columns(self.db)
+        self._dummy_hash: str | None = None  # verified for unknown names and locked logins, made on first need
 
     def close(self) -> None:
         self.db.close()
@@ -124,7 +161,8 @@ class Accounts:
         if role not in ROLES:
             raise AccountError(f"未知角色 {role!r}，应为 {' / '.join(ROLES)}")
         check_password(password)
-        digest = self.hasher.hash(password)
+        with self._hashing:
+            digest = self.hasher.hash(password)
         with self._lock:
             try:
                 self.db.execute("INSERT INTO users(name, role, password_hash, created_at) VALUES(?,?,?,?)",
@@ -142,12 +180,40 @@ class Accounts:
 
     def set_password(self, name: str, password: str) -> None:
         check_password(password)
-        digest = self.hasher.hash(password)
+        with self._hashing:
+            digest = self.hasher.hash(password)
         with self._lock:
             cursor = self.db.execute(
-                "UPDATE users SET password_hash=?, failed_count=0, locked_until=0 WHERE name=?", (digest, name))
+                "UPDATE users SET password_hash=?, failed_count=0, locked_until=0, sessions_after=? WHERE name=?",
+                (digest, self.clock(), name))
         if cursor.rowcount == 0:
             raise AccountError(f"没有用户 {name}")
+
+    def set_disabled(self, name: str, disabled: bool) -> None:
+        """Disable (or enable again) an account; disabling ends its open sessions."""
+        with self._lock:
+            cursor = self.db.execute(
+                "UPDATE users SET disabled=?, sessions_after=MAX(sessions_after, ?) WHERE name=?",
+                (int(disabled), self.clock() if disabled else 0.0, name))
+        if cursor.rowcount == 0:
+            raise AccountError(f"没有用户 {name}")
+
+    def is_disabled(self, name: str) -> bool:
+        with self._lock:
+            row = self.db.execute("SELECT disabled FROM users WHERE name=?",
+                                  (unicodedata.normalize("NFC", (name or "").strip()),)).fetchone()
+        return bool(row and row[0])
+
+    def disabled_names(self) -> set[str]:
+        with self._lock:
+            return {row[0] for row in self.db.execute("SELECT name FROM users WHERE disabled=1")}
+
+    def session_valid(self, name: str, started_at: float) -> bool:
+        """Whether a web session of ``name`` started at ``started_at`` may go on: the account exists, is
+        not disabled, and its password was not changed (nor its sessions ended) since."""
+        with self._lock:
+            row = self.db.execute("SELECT disabled, sessions_after FROM users WHERE name=?", (name,)).fetchone()
+        return row is not None and not row[0] and started_at > row[1]
 
     def set_role(self, name: str, role: str) -> None:
         if role not in ROLES:
@@ -163,37 +229,93 @@ class Accounts:
         account = self.get(name)
         return max(0.0, account.locked_until - self.clock()) if account else 0.0
 
-    def authenticate(self, name: str, password: str) -> bool:
-        """True when the password is right and the account is not locked; failures are counted."""
-        name = unicodedata.normalize("NFC", (name or "").strip())
+    def address_locked_for(self, address: str) -> float:
+        """Seconds until logins from ``address`` are accepted again (0 when not locked)."""
         with self._lock:
+            row = self.db.execute("SELECT locked_until FROM address_failures WHERE address=?", (address,)).fetchone()
+        return max(0.0, row[0] - self.clock()) if row else 0.0
+
+    def authenticate(self, name: str, password: str, address: str | None = None) -> bool:
+        """True when the password is right and neither the account nor the client ``address`` is locked.
+
+        The attempt is counted as a failure before the password is checked (undone on success)."""
+        name = unicodedata.normalize("NFC", (name or "").strip())
+        now = self.clock()
+        digest = self._reserve(name, address, now)
+        with self._hashing:
+            if digest is None:
+                self._verify(self._dummy(), password or "")  # same cost as a real check: nothing leaks
+                return False
+            ok = self._verify(digest, password or "")
+        if not ok:
+            return False
+        with self._lock, _immediate(self.db):
+            self.db.execute("UPDATE users SET failed_count=0, locked_until=0, last_login=? WHERE name=?", (now, name))
+            if address:
+                self.db.execute(  # undo this attempt's count (and the lock it alone may have started)
+                    "UPDATE address_failures SET failed_count=MAX(0, failed_count-1),"
+                    " locked_until=CASE WHEN failed_count-1 < ? THEN 0 ELSE locked_until END WHERE address=?",
+                    (ADDRESS_FREE_FAILURES, address))
+        if self.hasher.check_needs_rehash(digest):
+            with self._hashing:
+                fresh = self.hasher.hash(password)
+            with self._lock:
+                self.db.execute("UPDATE users SET password_hash=? WHERE name=?", (fresh, name))
+        return True
+
+    def _reserve(self, name: str, address: str | None, now: float) -> str | None:
+        """In one transaction: check the locks and count this attempt as a failure. The hash to
+        verify, or None when the login must fail (unknown name, account or address locked)."""
+        with self._lock, _immediate(self.db):
+            if address:
+                row = self.db.execute("SELECT failed_count, locked_until, last_failure FROM address_failures"
+                                      " WHERE address=?", (address,)).fetchone()
+                failed, locked_until, last = row or (0, 0.0, 0.0)
+                if now - last > ADDRESS_WINDOW_S:
+                    failed = 0
+                address_locked = locked_until > now
+                if not address_locked:
+                    failed += 1
+                    locked_until = now + lock_seconds(failed, ADDRESS_FREE_FAILURES, MAX_ADDRESS_LOCK_S)
+                self.db.execute("INSERT OR REPLACE INTO address_failures(address, failed_count, locked_until,"
+                                " last_failure) VALUES(?,?,?,?)", (address, failed, locked_until, now))
+                if address_locked:
+                    return None
             row = self.db.execute("SELECT password_hash, failed_count, locked_until FROM users WHERE name=?",
                                   (name,)).fetchone()
-        if row is None:
-            if self._dummy_hash is None:
-                self._dummy_hash = self.hasher.hash("not-a-real-password")
-            self._verify(self._dummy_hash, password or "")  # same cost as a real account: names don't leak
-            return False
-        digest, failed, locked_until = row
-        now = self.clock()
-        if locked_until > now:
-            return False
-        if self._verify(digest, password or ""):
-            with self._lock:
-                self.db.execute("UPDATE users SET failed_count=0, locked_until=0, last_login=? WHERE name=?",
-                                (now, name))
-                if self.hasher.check_needs_rehash(digest):
-                    self.db.execute("UPDATE users SET password_hash=? WHERE name=?",
-                                    (self.hasher.hash(password), name))
-            return True
-        failed += 1
-        with self._lock:
+            if row is None:
+                return None
+            digest, failed, locked_until = row
+            if locked_until > now:
+                return None
+            failed += 1
             self.db.execute("UPDATE users SET failed_count=?, locked_until=? WHERE name=?",
                             (failed, now + lock_seconds(failed), name))
-        return False
+            return digest
+
+    def _dummy(self) -> str:
+        with self._lock:
+            if self._dummy_hash is None:
+                self._dummy_hash = self.hasher.hash("not-a-real-password")
+            return self._dummy_hash
 
     def _verify(self, digest: str, password: str) -> bool:
         try:
             return self.hasher.verify(digest, password)
         except (VerificationError, InvalidHashError):
             return False
+
+
+class _immediate:
+    """``BEGIN IMMEDIATE`` … ``COMMIT`` (``ROLLBACK`` on error): the write lock of the file for the block."""
+
+    def __init__(self, db: sqlite3.Connection):
+        self.db = db
+
+    def __enter__(self):
+        self.db.execute("BEGIN IMMEDIATE")
+        return self.db
+
+    def __exit__(self, exc_type, exc, tb):
+        self.db.execute("ROLLBACK" if exc_type else "COMMIT")
+        return False

@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from .citations import verify
 from .config import Settings
 from .evidence import Evidence, Unit, candidate_units, choose, coverage
-from .llm import ChatModel, Message, ModelUnavailable, fill, load_prompt
+from .llm import ChatModel, Message, ModelUnavailable, fill, load_prompt, source_block
 from .models import SearchHit, Source
 from .specifics import missing, question_specifics
 from .tokenize import STOPWORDS, query_terms
@@ -326,11 +326,12 @@ def ask_back(query: str, mode: str) -> Answer:
 # -- model answers -----------------------------------------------------------------------
 
 def format_sources(sources: Sequence[Source]) -> str:
+    """The numbered sources for the model, each delimited (``llm.source_block``): data, not instructions."""
     blocks = []
     for s in sources:
         where = " · ".join(x for x in (s.title, s.doc_number, s.date, s.heading,
                                         f"第{s.page}页" if s.page else None) if x)
-        blocks.append(f"[{s.n}] {where}\n{s.text}")
+        blocks.append(source_block(s.n, where, s.text))
     return "\n\n".join(blocks)
 
 

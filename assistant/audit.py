@@ -15,7 +15,8 @@ from pathlib import Path
 
 from .db import open_database
 
-ACTIONS = ("add", "replace", "edit", "delete", "reindex", "user_add", "user_remove", "user_passwd")
+ACTIONS = ("add", "replace", "edit", "delete", "reindex", "user_add", "user_remove", "user_passwd", "user_disable",
+           "user_enable")
 ACTION_LABELS = {
     "add": "新增",
     "replace": "替换",
@@ -25,6 +26,8 @@ ACTION_LABELS = {
     "user_add": "添加账号",
     "user_remove": "删除账号",
     "user_passwd": "修改密码",
+    "user_disable": "停用账号",
+    "user_enable": "启用账号",
 }
 
 SCHEMA = """

@@ -6,6 +6,7 @@ import argparse
 import json
 import os
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 from .config import load_settings
@@ -22,14 +23,26 @@ def _print_json(data) -> None:
 
 
 class TerminalProgress:
-    """tqdm bars on stderr, one per stage, only when stderr is a terminal."""
+    """tqdm bars on stderr, one per stage, when stderr is a terminal; otherwise (``make run`` piping to a
+    log, a service manager) one plain line per stage every ``LINE_STEP`` of the work or ``LINE_SECONDS``."""
 
-    def __init__(self) -> None:
-        self.enabled = sys.stderr.isatty()
+    LINE_STEP = 0.05
+    LINE_SECONDS = 10.0
+
+    def __init__(self, stream=None, clock=None) -> None:
+        import time
+
+        self.stream = stream or sys.stderr
+        self.enabled = self.stream.isatty()
+        self.clock = clock or time.monotonic
         self.bars: dict = {}
+        self.lines: dict[str, tuple[int, float, float]] = {}  # stage → (total, fraction, time) of its last line
 
     def __call__(self, stage: str, done: int, total: int) -> None:
-        if not self.enabled or total <= 0:
+        if total <= 0:
+            return
+        if not self.enabled:
+            self._line(stage, done, total)
             return
         from tqdm import tqdm
 
@@ -38,19 +51,39 @@ class TerminalProgress:
             if bar is not None:
                 bar.close()
             bar = self.bars[stage] = tqdm(total=total, desc=STAGE_LABELS.get(stage, stage), leave=False,
-                                          file=sys.stderr, dynamic_ncols=True)
+                                          file=self.stream, dynamic_ncols=True)
         bar.update(done - bar.n)
+
+    def _line(self, stage: str, done: int, total: int) -> None:
+        now, fraction = self.clock(), min(1.0, done / total)
+        last = self.lines.get(stage)
+        due = (last is None or last[0] != total or (fraction >= 1.0 > last[1])
+               or fraction - last[1] >= self.LINE_STEP or now - last[2] >= self.LINE_SECONDS)
+        if due:
+            print(f"{STAGE_LABELS.get(stage, stage)}：{done}/{total}（{fraction:.0%}）", file=self.stream, flush=True)
+            self.lines[stage] = (total, fraction, now)
 
     def close(self) -> None:
         for bar in self.bars.values():
             bar.close()
         self.bars.clear()
+        self.lines.clear()
 
 
 def _assistant(args):
     from .service import Assistant
 
     return Assistant(load_settings(index=args.index))
+
+
+@contextmanager
+def _writer(args):
+    """The Assistant for a command that writes the index: refused while a web server holds it with
+    embedded Chroma; tells the user when it waits for another process's write."""
+    assistant = _assistant(args)
+    assistant.index.on_wait = lambda line: print(line, file=sys.stderr, flush=True)
+    with assistant.index.no_server():
+        yield assistant
 
 
 def _filters(args) -> SearchFilters:
@@ -63,10 +96,10 @@ def cmd_ingest(args) -> int:
                  "doc_number": args.doc_number, "year": args.year}
     from .library import Library, cli_user
 
-    assistant = _assistant(args)
     progress = TerminalProgress()
     try:
-        report = Library(assistant).ingest(cli_user(), [Path(p) for p in args.paths], overrides, progress)
+        with _writer(args) as assistant:
+            report = Library(assistant).ingest(cli_user(), [Path(p) for p in args.paths], overrides, progress)
     finally:
         progress.close()
     for result in report.failed:
@@ -149,7 +182,8 @@ def cmd_docs_show(args) -> int:
 def cmd_docs_remove(args) -> int:
     from .library import Library, cli_user
 
-    removed = Library(_assistant(args)).delete(cli_user(), args.doc_ids)
+    with _writer(args) as assistant:
+        removed = Library(assistant).delete(cli_user(), args.doc_ids)
     print(f"已删除 {len(removed)} 篇文档")
     return 0
 
@@ -158,7 +192,8 @@ def cmd_docs_set(args) -> int:
     fields = {k: getattr(args, k) for k in ("title", "genre", "doc_number", "issuer", "date", "year", "visibility")}
     from .library import Library, cli_user
 
-    record = Library(_assistant(args)).update(cli_user(), args.doc_id, **fields)
+    with _writer(args) as assistant:
+        record = Library(assistant).update(cli_user(), args.doc_id, **fields)
     _print_json(record.to_json()) if args.json else print(f"已更新 {record.doc_id} {record.meta.title}")
     return 0
 
@@ -168,11 +203,29 @@ def cmd_reindex(args) -> int:
     try:
         from .library import Library, cli_user
 
-        count = Library(_assistant(args)).reindex(cli_user(), progress)
+        with _writer(args) as assistant:
+            count = Library(assistant).reindex(cli_user(), progress)
     finally:
         progress.close()
     print(f"已重建 {count} 篇文档的索引")
     return 0
+
+
+def cmd_doctor(args) -> int:
+    from . import doctor
+
+    if args.repair:
+        with _writer(args) as assistant:
+            report = doctor.repair(assistant.index)
+    else:
+        assistant = _assistant(args)
+        assistant.index.on_wait = lambda line: print(line, file=sys.stderr, flush=True)
+        report = doctor.check(assistant.index)
+    if args.json:
+        _print_json(report.to_json())
+    else:
+        print("\n".join(report.lines()))
+    return 0 if report.consistent else 1
 
 
 def cmd_eval(args) -> int:
@@ -246,14 +299,16 @@ def cmd_users_add(args) -> int:
 def cmd_users_list(args) -> int:
     from .accounts import ROLE_LABELS
 
-    accounts = _assistant(args).accounts.list()
+    assistant = _assistant(args)
+    accounts = assistant.accounts.list()
+    disabled = assistant.accounts.disabled_names()
     if args.json:
-        _print_json([a.to_json() for a in accounts])
+        _print_json([{**a.to_json(), "disabled": a.name in disabled} for a in accounts])
         return 0
     if not accounts:
         print("还没有账号：网页无需登录。用 `assistant users add 用户名 --role staff` 创建账号。")
     for account in accounts:
-        print(f"{account.name}\t{ROLE_LABELS[account.role]}")
+        print(f"{account.name}\t{ROLE_LABELS[account.role]}" + ("\t已停用" if account.name in disabled else ""))
     return 0
 
 
@@ -277,6 +332,17 @@ def cmd_users_passwd(args) -> int:
     assistant.accounts.set_password(args.name, _read_password(args, "新密码: "))
     assistant.audit.record(cli_user().name, "user_passwd", args.name)
     print(f"已修改 {args.name} 的密码")
+    return 0
+
+
+def cmd_users_disable(args) -> int:
+    from .library import cli_user
+
+    assistant = _assistant(args)
+    disable = args.users_command == "disable"
+    assistant.accounts.set_disabled(args.name, disable)
+    assistant.audit.record(cli_user().name, "user_disable" if disable else "user_enable", args.name)
+    print(f"已停用 {args.name}，其已登录的网页会话已结束" if disable else f"已启用 {args.name}")
     return 0
 
 
@@ -331,7 +397,7 @@ def cmd_check(args) -> int:
         print(f"  [{finding.where}] {finding.message}")
     print("查重：" + ("未发现相同主题的已有材料。" if not report.similar else ""))
     for doc in report.similar:
-        print(f"  {doc.verdict_label}  {doc.score:.3f}  {GENRE_LABELS.get(doc.genre, doc.genre)}  {doc.title}")
+        print(f"  {doc.verdict_label}  {doc.similarity_label}  {GENRE_LABELS.get(doc.genre, doc.genre)}  {doc.title}")
         for pair in doc.pairs[:3]:
             print(f"      本稿：{pair.draft}\n      已有：{pair.existing}")
     return 0
@@ -409,6 +475,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("reindex", parents=[common], help="re-chunk and re-index every document")
     p.set_defaults(func=cmd_reindex)
 
+    p = sub.add_parser("doctor", parents=[common], help="check registry, Chroma and keyword index agree; --repair fixes")
+    p.add_argument("--repair", action="store_true", help="finish interrupted writes, drop orphans, re-add missing vectors")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_doctor)
+
     p = sub.add_parser("eval", parents=[common], help="evaluate retrieval on a BEIR-layout set")
     p.add_argument("beir_dir")
     p.add_argument("--k", type=int, default=10)
@@ -441,6 +512,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("name")
     p.add_argument("--password-stdin", action="store_true")
     p.set_defaults(func=cmd_users_passwd)
+    for name, text in (("disable", "disable an account (ends its web sessions)"), ("enable", "enable it again")):
+        p = users_sub.add_parser(name, parents=[common], help=text)
+        p.add_argument("name")
+        p.set_defaults(func=cmd_users_disable)
 
     p = sub.add_parser("audit", parents=[common], help="the audit log of corpus and account changes")
     p.add_argument("--json", action="store_true")

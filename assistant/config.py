@@ -47,6 +47,9 @@ class Settings:
     # Accounts and audit log: live with the index unless configured otherwise.
     accounts: Path | None = None  # default: <index>/accounts.sqlite
     audit_log: Path | None = None  # default: <index>/audit.sqlite
+    conversations: Path | None = None  # default: <index>/conversations.sqlite (chats and feedback)
+    # Writers wait this long for another process's write to the index to finish (lock.py).
+    write_lock_timeout: float = 600.0
 
     @property
     def uploads_dir(self) -> Path:
@@ -59,6 +62,10 @@ class Settings:
     @property
     def audit_path(self) -> Path:
         return self.audit_log or self.index / "audit.sqlite"
+
+    @property
+    def conversations_path(self) -> Path:
+        return self.conversations or self.index / "conversations.sqlite"
 
 
 def _coerce(name: str, raw: object) -> object:

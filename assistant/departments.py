@@ -14,6 +14,7 @@ _ORG_END = r"(?:局|委员会|委|办公室|办|中心|厅|院|支队|分行|公
 _SIGNATURE = re.compile(rf"^\s*(\S{{2,30}}{_ORG_END})\s*$")
 _DATE = re.compile(r"^\s*(?:\d{4}|[〇○零一二三四五六七八九]{4})年.{1,3}月.{1,3}日\s*$")
 _CO_HANDLERS = re.compile(r"由(?:我[局委办厅中]\S?|[^，。；]{2,30}?)主办[，,、]?([^。；]{2,120}?)(?:协办|会办|配合)")
+_CONSULTED = re.compile(r"(?:经商|会同|商请)([^。；：:]{2,80}?)[，,]\s*(?:现|经|共同|研究|答复)")
 _SPLIT = re.compile(r"[、，,]|(?<=[局委办院])和")
 
 
@@ -40,11 +41,41 @@ def signature_issuer(text: str) -> str | None:
 
 def co_handlers(text: str) -> list[str]:
     """Co-handling departments named in a reply ("由我局主办，A、B会办" → [A, B])."""
-    match = _CO_HANDLERS.search(text)
-    if not match:
-        return []
-    names = [name.strip() for name in _SPLIT.split(match.group(1))]
-    return [name for name in names if 2 <= len(name) <= 30 and re.search(f"{_ORG_END}$", name)]
+    names: list[str] = []
+    for pattern in (_CO_HANDLERS, _CONSULTED):  # "由我局主办，A、B会办" / "经商A、B，现答复如下"
+        match = pattern.search(text[:1500])
+        if match:
+            names += [name.strip() for name in _SPLIT.split(match.group(1))]
+    return list(dict.fromkeys(name for name in names if 2 <= len(name) <= 30 and re.search(f"{_ORG_END}$", name)))
+
+
+# Departments a suggestion's subject implies (money → 财政), in the names proposals use.
+SUBJECT_DEPARTMENTS = (
+    (re.compile(r"财政|资金|补助|补贴|贴息|经费|奖补|预算|专项债"), "市财政局"),
+    (re.compile(r"公积金"), "市住房公积金管理中心"),
+    (re.compile(r"社保|社会保险|参保|就业|劳动|职业技能|人社"), "市人力资源和社会保障局"),
+    (re.compile(r"医保|医疗保障"), "市医疗保障局"),
+    (re.compile(r"食品安全|市场监管|明厨亮灶|特种设备|电梯安全"), "市市场监督管理局"),
+    (re.compile(r"用地|规划|土地"), "市自然资源和规划局"),
+    (re.compile(r"学校|学生|教育|校外培训|课后服务|幼儿园"), "市教育局"),
+    (re.compile(r"养老|助餐|老年人|残疾人|社区减负"), "市民政局"),
+    (re.compile(r"交通|道路|公交|交警"), "市交通运输局"),
+)
+
+
+def implied_departments(texts: list[str]) -> list[str]:
+    """Departments the subjects of ``texts`` imply, most mentioned first."""
+    counts: dict[str, int] = {}
+    for text in texts:
+        for pattern, name in SUBJECT_DEPARTMENTS:
+            if pattern.search(text):
+                counts[name] = counts.get(name, 0) + 1
+    return sorted(counts, key=lambda name: -counts[name])
+
+
+def short_name(name: str) -> str:
+    """The name as proposals write it: 江州市住房和城乡建设局 → 市住房和城乡建设局 (a 市 prefix for the city's own)."""
+    return re.sub(r"^[\u4e00-\u9fff]{1,4}?市(?=[\u4e00-\u9fff]{2,})", "市", name.strip())
 
 
 def department_key(name: str) -> str:

@@ -22,11 +22,18 @@ HEADING_FONT = "黑体"
 _MARKER = re.compile(r"(\[\d+\])")
 
 
+def heading_label(heading: str) -> str | None:
+    """The section headings of a passage's heading path, whole: a numbered item cut into a heading is left out."""
+    parts = [part.strip() for part in heading.split(" > ") if part.strip()]
+    kept = [part for part in parts if len(part) <= 20 and not re.search(r"[。；，,]", part)]
+    return " > ".join(kept) or None
+
+
 def source_line(source) -> str:
-    """"[3] 《title》（答复，江住建提复〔2024〕15号，2024年，第2页）"."""
+    """"[3] 《title》（答复，江住建提复〔2024〕15号，2024年，第2页）" — one line per cited document."""
     details = [GENRE_LABELS.get(source.genre, source.genre), source.doc_number,
                f"{source.year}年" if source.year else None, f"第{source.page}页" if source.page else None,
-               source.heading or None]
+               heading_label(source.heading or "")]
     return f"[{source.n}] 《{source.title}》（{'，'.join(d for d in details if d)}）"
 
 
@@ -36,6 +43,8 @@ def _sections(draft: Draft, reference: bool) -> list[Section]:
 
 def to_markdown(draft: Draft) -> str:
     lines = [f"# {draft.title}", ""]
+    if draft.coverage:
+        lines += [f"> 起草说明（提交前请删除）：{draft.coverage}", ""]
     lines += [f"{name}：{value}  " for name, value in draft.fields]
     if draft.fields:
         lines.append("")
@@ -110,6 +119,11 @@ def to_docx(draft: Draft) -> bytes:
     title.paragraph_format.space_after = Pt(16)
     _set_font(title.add_run(draft.title), TITLE_FONT, TITLE_FALLBACK, 22)
 
+    if draft.coverage:
+        note = _body_paragraph(document, Paragraph(f"起草说明（提交前请删除）：{draft.coverage}", (), "template"),
+                               indent=False)
+        for run in note.runs:
+            run.font.size = Pt(12)
     for name, value in draft.fields:
         _body_paragraph(document, Paragraph(f"{name}：{value}", (), "placeholder" if "【" in value else "member"),
                         indent=False)

@@ -145,29 +145,35 @@ def _ingest_text(index: Index, key: str, text: str, meta: DocMeta, batch: _Batch
 
 def _ingest_all(index: Index, items: list[Item], ingest_one: Callable[[Item, _Batch], FileResult], flush_chunks: int,
                 progress: ProgressFn) -> IngestReport:
-    """The loop both ingest entry points share: one result per item, prepared documents written in batches."""
-    index.heal()
-    embedded_before = index.embedded_count
-    report = IngestReport()
-    batch = _Batch()
-    for number, item in enumerate(items, start=1):
-        progress("files", number - 1, len(items))
-        report.files.append(ingest_one(item, batch))
-        if batch.chunks() >= flush_chunks:
-            batch.flush(index, progress)
-    batch.flush(index, progress)
-    progress("files", len(items), len(items))
-    report.documents, report.chunks = index.registry.counts()
+    """The loop both ingest entry points share: one result per item, prepared documents written in batches.
+
+    The whole run holds the index's write lock: what it finds in the registry stays true until it
+    has written, and a concurrent ingest of the same files finds them stored (``unchanged``)."""
+    with index.writing():
+        index.heal()
+        embedded_before = index.embedded_count
+        report = IngestReport()
+        batch = _Batch()
+        for number, item in enumerate(items, start=1):
+            progress("files", number - 1, len(items))
+            report.files.append(ingest_one(item, batch))
+            if batch.chunks() >= flush_chunks:
+                batch.flush(index, progress)
+        batch.flush(index, progress)
+        progress("files", len(items), len(items))
+        report.documents, report.chunks = index.registry.counts()
     report.embedded = index.embedded_count - embedded_before
     return report
 
 
-def _prepare_file(index: Index, path: Path, data: bytes, content_hash: str, overrides: dict) -> PreparedDocument:
+def _prepare_file(index: Index, path: Path, data: bytes, content_hash: str, overrides: dict,
+                  original_name: str | None = None) -> PreparedDocument:
+    """``original_name``: an upload's own file name, which (not the stored ``name-hash`` one) may become the title."""
     raw = read_file(path, max_bytes=int(index.settings.max_upload_mb * 1024 * 1024))
     clean = clean_pages(raw.pages)
     if not clean.text.strip():
         raise ReadError("no extractable text (scanned or empty document?)")
-    meta = with_overrides(detect_metadata(clean.text, path.name, raw.title_hint), overrides)
+    meta = with_overrides(detect_metadata(clean.text, original_name or path.name, raw.title_hint), overrides)
     settings = index.settings
     return prepare(clean, content_hash, meta, overrides, settings.chunk_target, settings.chunk_max)
 
@@ -243,7 +249,7 @@ def _ingest_one(index: Index, path: Path, overrides: dict, batch: _Batch, result
     if doc_id in batch.items:  # same bytes seen earlier in this run under another path
         doc = batch.items[doc_id][0]
     else:
-        doc = _prepare_file(index, path, data, content_hash, overrides)
+        doc = _prepare_file(index, path, data, content_hash, overrides, original_name)
     result.status = "replaced" if previous and previous.doc_id != doc_id else "added"
     result.doc_id, result.title = doc_id, doc.meta.title
     batch.add(doc, source, result)

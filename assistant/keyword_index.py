@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import shutil
+import tempfile
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -75,16 +76,29 @@ class KeywordIndex:
         return index
 
     def save(self, folder: Path) -> None:
-        tmp = folder.with_name(folder.name + ".tmp")
-        shutil.rmtree(tmp, ignore_errors=True)
-        tmp.mkdir(parents=True)
-        for name, model in self.models.items():
-            model.save(tmp / name, show_progress=False)
-        manifest = {"generation": self.generation, "fields": list(self.models), "chunk_ids": self.chunk_ids,
-                    "doc_ids": self.doc_ids}
-        (tmp / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
-        shutil.rmtree(folder, ignore_errors=True)
-        tmp.rename(folder)
+        """Save beside ``folder`` and swap it in; several processes may save at once (each its own
+        temporary folder; a swap that loses the race leaves the other's equally valid copy)."""
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=folder.name + ".tmp-", dir=folder.parent))
+        try:
+            for name, model in self.models.items():
+                model.save(tmp / name, show_progress=False)
+            manifest = {"generation": self.generation, "fields": list(self.models), "chunk_ids": self.chunk_ids,
+                        "doc_ids": self.doc_ids}
+            (tmp / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+            old = folder.with_name(f"{folder.name}.old-{tmp.name[-8:]}")
+            try:
+                folder.rename(old)
+            except OSError:
+                old = None
+            try:
+                tmp.rename(folder)
+            except OSError:
+                pass  # another process swapped its copy in first
+            if old is not None:
+                shutil.rmtree(old, ignore_errors=True)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
 
     def scores(self, field: str, query_tokens: list[str]) -> np.ndarray:
         """BM25 score of every chunk (in ``chunk_ids`` order) for the query tokens."""

@@ -8,7 +8,6 @@ The web app's 文库管理 tab, its API endpoints and the CLI's corpus commands 
 from __future__ import annotations
 
 import os
-import threading
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -106,12 +105,12 @@ class CorpusStats:
 
 
 class Library:
-    """Staff operations on one Assistant. Writes are serialised; reads may run concurrently."""
+    """Staff operations on one Assistant. Writes hold the index's write lock (one writer per index,
+    across threads and processes, audit entries included); reads may run concurrently."""
 
     def __init__(self, assistant: Assistant):
         self.assistant = assistant
         self.audit = assistant.audit
-        self._write = threading.Lock()
 
     # -- reading (every role; members see public documents only) --------------------------
     def visible(self, user: User, record: DocumentRecord) -> bool:
@@ -174,17 +173,19 @@ class Library:
         settings = self.assistant.settings
         report = UploadReport()
         stored = {}
-        for source, original in files:
-            result = UploadResult(name=str(original), status="failed")
-            report.results.append(result)
-            try:
-                upload = store_upload(Path(source), str(original), settings.uploads_dir, settings.max_upload_mb)
-            except UploadRefused as exc:
-                result.reason = str(exc)
-                continue
-            result.name = upload.original_name
-            stored[str(upload.path)] = (upload, result)
-        with self._write:
+        # The lock is taken before storing (a writer that gives up has stored nothing); while it waits,
+        # the progress bar says who holds it.
+        with self.assistant.index.writing(on_wait=lambda line: progress(line, 0, 1)):
+            for source, original in files:
+                result = UploadResult(name=str(original), status="failed")
+                report.results.append(result)
+                try:
+                    upload = store_upload(Path(source), str(original), settings.uploads_dir, settings.max_upload_mb)
+                except UploadRefused as exc:
+                    result.reason = str(exc)
+                    continue
+                result.name = upload.original_name
+                stored[str(upload.path)] = (upload, result)
             ingest = self.assistant.ingest([Path(p) for p in stored], overrides, progress,
                                            {p: u.original_name for p, (u, _) in stored.items()})
             outcome = {f.path: f for f in ingest.files}
@@ -213,7 +214,7 @@ class Library:
                progress: ProgressFn = no_progress, original_names: dict[str, str] | None = None) -> IngestReport:
         """Ingest files and folders from the server's disk (the CLI's path), audited."""
         require_staff(user)
-        with self._write:
+        with self.assistant.index.writing():
             report = self.assistant.ingest(paths, overrides, progress, original_names)
         for file in report.files:
             if file.status in ("added", "replaced"):
@@ -226,7 +227,7 @@ class Library:
         unknown = set(fields) - set(EDITABLE)
         if unknown:
             raise ValueError(f"不能修改的字段：{', '.join(sorted(unknown))}")
-        with self._write:
+        with self.assistant.index.writing():
             before = self.assistant.document(doc_id)
             record = self.assistant.set_metadata(before.doc_id, **fields)
         changes = {k: [getattr(before.meta, k), getattr(record.meta, k)] for k in EDITABLE
@@ -237,8 +238,9 @@ class Library:
 
     def delete(self, user: User, doc_ids: list[str]) -> list[str]:
         require_staff(user)
-        with self._write:
-            records = [self.assistant.document(d) for d in doc_ids]
+        with self.assistant.index.writing():
+            registry = self.assistant.index.registry  # an interrupted removal is finished, not refused
+            records = [registry.document(self.assistant.resolve_doc_id(d, any_state=True)) for d in doc_ids]
             files = {r.doc_id: [p for p, _ in self._sources(r.doc_id) if self._is_upload(p)] for r in records}
             removed = self.assistant.remove([r.doc_id for r in records])
             for doc_id in removed:
@@ -251,7 +253,7 @@ class Library:
 
     def reindex(self, user: User, progress: ProgressFn = no_progress) -> int:
         require_staff(user)
-        with self._write:
+        with self.assistant.index.writing():
             count = self.assistant.reindex(progress)
         self.audit.record(user.name, "reindex", "*", documents=count)
         return count

@@ -8,6 +8,7 @@ templates in the ``prompts`` folder (``answer_system.md``, ``answer_user.md``).
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -37,11 +38,26 @@ def load_prompt(settings: Settings, name: str) -> str:
     raise FileNotFoundError(f"prompt template {name} not found in {settings.prompts} or {_BUNDLED_PROMPTS}")
 
 
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+_SOURCE_TAG = re.compile(r"<(\s*/?\s*)资料")
+SOURCE_TAG = "资料"
+
+
 def fill(template: str, **values: str) -> str:
-    """Replace ``{name}`` placeholders; other braces in the template are left alone."""
-    for name, value in values.items():
-        template = template.replace("{" + name + "}", value)
-    return template
+    """Replace ``{name}`` placeholders of the template in one pass; other braces are left alone.
+
+    Substituted text is never scanned again: a ``{question}`` inside a source stays as it is."""
+    return _PLACEHOLDER.sub(lambda m: values[m.group(1)] if m.group(1) in values else m.group(0), template)
+
+
+def source_block(n: int, where: str, text: str) -> str:
+    """One source for a prompt, delimited as ``<资料 n="1" 出处="…">…</资料>``.
+
+    Tags inside the document's own text (or its title) are neutralised, so a document cannot
+    close its source early and speak outside it."""
+    where = _SOURCE_TAG.sub(r"＜\1资料", where).replace('"', "”")
+    body = _SOURCE_TAG.sub(r"＜\1资料", text)
+    return f'<{SOURCE_TAG} n="{n}" 出处="{where}">\n{body}\n</{SOURCE_TAG}>'
 
 
 class ChatModel:

@@ -42,9 +42,9 @@ _META_LINE_RE = re.compile(r"^(?:点击|发布日期|发布时间|来源|信息�
 _PUBLIC_NOTE_RE = re.compile(r"^[（(][^（）()]*(?:公开|删减|发布|公布|印发|存档|通过|修订|修正|施行)[^（）()]*[）)]$")
 _TITLE_VERB_RE = re.compile(r"关于|转发|批转|印发|对")
 _SIGNATURE_RE = re.compile(r"^(?:总理|主席|副主席|省长|市长|区长|县长|部长|局长|主任)[:：\s]*[\u4e00-\u9fff·]{2,4}$")
-_ORGAN_SUFFIX = r"(?:办公厅|办公室|人民政府|国务院|中央军委|委员会|政协|人大常委会|常委会|政府|局|部|委|厅|院|署|办|会|中心|处|行|联|所|社|室)"
+_ORGAN_SUFFIX = r"(?:办公厅|办公室|人民政府|国务院|中央军委|委员会|政协|人大常委会|常委会|政府|公司|局|部|委|厅|院|署|办|会|中心|处|行|联|所|社|室)"
 _ORGAN_LINE_RE = re.compile(rf"^[\u4e00-\u9fff（）()、\s]{{2,60}}{_ORGAN_SUFFIX}$")
-_ISSUER_IN_TITLE_RE = re.compile(rf"^([\u4e00-\u9fff（）()、\s]{{2,80}}?{_ORGAN_SUFFIX})\s*(?:关于|对|转发|批转|印发|重新发布)")
+_ISSUER_IN_TITLE_RE = re.compile(rf"^([\u4e00-\u9fff（）()、\s]{{2,80}}?{_ORGAN_SUFFIX}(?:[（(][\u4e00-\u9fff]{{2,30}}[）)])?)\s*(?:关于|对|转发|批转|印发|重新发布)")
 _TITLE_DONE_RE = re.compile(
     r"(?:通知|意见|决定|办法|方案|批复|复函|函|答复|规定|条例|细则|规则|规划|纲要|通告|公告|通报|指引|指南|报告|提案|建议|讲话|发言|致辞|法|决议|命令|公报|章程|标准)$"
 )
@@ -61,24 +61,29 @@ _LAW_TITLE_RE = re.compile(r"(?:法|条例|规定|细则|规则|办法|章程)(?
 _ARTICLE_LINE_RE = re.compile(r"(?m)^第[一二三四五六七八九十百千零〇\d]+条")
 _POLICY_END_RE = re.compile(r"(?:通知|意见|办法|方案|决定|通告|公告|指引|规划|批复|复函|函|通报|纲要|细则|规定|指南|计划|措施|清单|要点|公报|决议|命令)$")
 _POLICY_WORD_RE = re.compile(r"通知|意见|办法|方案|决定|通告|指引|规划|印发|批复|公告|通报")
+_SPEECH_HEAD_RE = re.compile(r"(?m)大会发言|发言摘要|发言摘登|^发言人[:：]|^讲话人[:：]")
+_SPEECH_TITLE_RE = re.compile(r"(?:上的|时的)(?:讲话|发言|致辞|演讲)(?:[（(][^）)]*[）)])?$")
 _SPEECH_RE = re.compile(r"讲话|发言|致辞|讲稿|演讲|发言摘登")
 
 
 def detect_metadata(text: str, filename: str, title_hint: str | None = None) -> DocMeta:
     """Detect title, genre, 文号, issuer, date and year of a cleaned document."""
     lines = [line.strip() for line in text.split("\n") if line.strip()]
-    title = detect_title(lines) or _usable_hint(title_hint) or title_from_filename(filename)
+    title = (detect_title(lines) or _title_field(lines) or _usable_hint(title_hint)
+             or title_from_filename(filename))
     doc_number = detect_doc_number(lines)
     date = detect_date(lines)
     year = int(date[:4]) if date else year_from_doc_number(doc_number) or year_from_filename(filename)
+    issuers = detect_issuers(title, lines) or [x for x in [issuer_from_order_number(doc_number)] if x]
     return DocMeta(
         title=title,
-        genre=detect_genre(text, title),
+        genre=detect_genre(text, title, doc_number),
         doc_number=doc_number,
-        issuer=detect_issuer(title, lines) or issuer_from_order_number(doc_number),
+        issuer="、".join(issuers) or None,
         date=date,
         year=year,
         visibility="public",
+        extra={"issuers": issuers} if len(issuers) > 1 else {},
     )
 
 
@@ -103,6 +108,8 @@ def is_skippable_header(line: str) -> bool:
         or _PUBLIC_NOTE_RE.match(text)
         or _DATE_LINE_RE.match(text)
         or _SIGNATURE_RE.match(text)
+        or is_masthead(text)
+        or _CHROME_RE.match(text)
         or (_ORGAN_LINE_RE.match(text) and not _TITLE_VERB_RE.search(text) and len(text) <= 30)
     )
 
@@ -119,6 +126,37 @@ def is_title_like(line: str) -> bool:
     if text.endswith(("。", "！", "？", "!", "?")):
         return len(text) <= 40 and not re.search(r"[。]", text[:-1])
     return True
+
+
+# Mastheads, issue and meeting lines printed under (or, in extracted PDFs, glued to) a title:
+# "江州市政协社情民意信息", "2023年第31期", "江州市政协十四届三次会议", "…大会发言摘要".
+_MASTHEAD_TAIL = (
+    r"(?:[\u4e00-\u9fff]{0,20}?(?:会议(?:大会发言(?:摘要|摘登)?)?|社情民意信息?|常委会|全会))?"
+    r"(?:\s*(?:19|20)\d{2}\s*年\s*第\s*\d+\s*期(?:[（(]总第\s*\d+\s*期[）)])?)?"
+)
+_MASTHEAD_RE = re.compile(
+    rf"(?:[\u4e00-\u9fff]{{2,8}}?[省市区县])?(?:全国)?政协{_MASTHEAD_TAIL}|社情民意信息|大会发言(?:摘要|摘登)?"
+)
+_GLUED_MASTHEAD_RE = re.compile(rf"(?:[\u4e00-\u9fff]{{2}}[省市区县])?(?:全国)?政协{_MASTHEAD_TAIL}$|社情民意信息$")
+_CHROME_RE = re.compile(r"^(?:您(?:当前)?所在的?位置|您的位置|当前位置|长者专区|无障碍|首页\s*>|\[)")
+
+
+def is_masthead(line: str) -> bool:
+    """A masthead, issue or meeting line (never part of a title)."""
+    text = strip_markdown(line).strip()
+    return bool(_MASTHEAD_RE.fullmatch(text)) or bool(re.fullmatch(r"(?:19|20)\d{2}\s*年\s*第\s*\d+\s*期.*", text))
+
+
+def strip_masthead(title: str) -> str:
+    """Remove a masthead or meeting line glued to the end of a title ("…的提案江州市政协十四届三次会议")."""
+    for cut in range(4, len(title) - 3):
+        tail = title[cut:]
+        if len(tail) <= 40 and title_complete(title[:cut]) and is_masthead(tail):
+            return title[:cut]
+    match = _GLUED_MASTHEAD_RE.search(title)
+    if match and match.start() >= 4:
+        return title[: match.start()].rstrip(" 　-—")
+    return title
 
 
 def _strip_trailing_doc_number(title: str) -> str:
@@ -150,8 +188,15 @@ def detect_title(lines: Sequence[str]) -> str | None:
             continue
         if not is_title_like(text):
             return None
-        return _join_title_lines(lines, index)
+        if _is_menu(lines[index : index + 3]):
+            return None  # a site's navigation menu, not a title
+        return strip_masthead(_join_title_lines(lines, index))
     return None
+
+
+def _is_menu(lines: Sequence[str]) -> bool:
+    """Three short lines in a row (长者助手 / 政务动态 / 政务公开): a navigation menu."""
+    return len(lines) == 3 and all(len(strip_markdown(line)) <= 6 for line in lines)
 
 
 def _join_title_lines(lines: Sequence[str], index: int) -> str:
@@ -180,7 +225,7 @@ _ORG_LINE_RE = re.compile(r"(?:联络组|委员会|办公室|办公厅|人民政
 def ends_title(next_line: str) -> bool:
     """True when ``next_line`` is a field, issue/date or organisation line, not a title continuation."""
     text = next_line.strip()
-    if _FIELD_LINE_RE.match(text) or _ISSUE_LINE_RE.search(text):
+    if _FIELD_LINE_RE.match(text) or _ISSUE_LINE_RE.search(text) or is_masthead(text):
         return True
     if "关于" in text:
         return False
@@ -200,17 +245,28 @@ def title_complete(title: str) -> bool:
 
 
 def _usable_hint(hint: str | None) -> str | None:
-    """A format title hint unless it is a site name or otherwise junk."""
+    """A format title hint unless it is a site name, page chrome or otherwise junk."""
     if not hint:
         return None
     hint = " ".join(hint.split())
-    return None if len(hint) < 2 or _JUNK_HINT_RE.search(hint) else hint
+    junk = _JUNK_HINT_RE.search(hint) or _CHROME_RE.match(hint) or "http" in hint or len(hint) > _TITLE_MAX
+    return None if len(hint) < 2 or junk else hint
+
+
+def _title_field(lines: Sequence[str]) -> str | None:
+    """The "Title: …" line a saved web page (Markdown export) carries near its top."""
+    for line in lines[:_HEADER_LINES]:
+        match = re.match(r"^Title:\s*(.+)$", line)
+        if match and _usable_hint(match.group(1)):
+            return _usable_hint(match.group(1))
+    return None
 
 
 def title_from_filename(filename: str) -> str:
     """File name stem without sorting prefixes such as "gov-001_" or "01_"."""
     stem = PurePath(filename).stem
     stem = _FILENAME_PREFIX_RE.sub("", stem)
+    stem = re.sub(r"[_\s]+[\u4e00-\u9fff]{1,8}字?(?:19|20)\d{2}-\d{1,5}号$", "", stem)  # "…_穗卫函2023-1930号"
     return stem.replace("_", " ").strip() or PurePath(filename).stem
 
 
@@ -312,11 +368,19 @@ def parse_date(text: str) -> str | None:
     return None
 
 
+_LABELLED_DATE_RE = re.compile(r"^(?:报送|成文|印发|提交|发文|签发|发布|报出)(?:日期|时间)\s*[:：]\s*(.+)$")
+
+
 def detect_date(lines: Sequence[str]) -> str | None:
-    """The 成文日期: a date line at the end, else in the header, else a dated header line."""
+    """The 成文日期: a date line at the end, else a labelled header date (报送日期/成文日期/印发日期/提交日期),
+    else a date line in the header, else a dated header line."""
     for line in reversed(lines[-_TAIL_LINES:]):
         if _DATE_LINE_RE.match(line):
             return parse_date(line)
+    for line in lines[:_HEADER_LINES]:
+        match = _LABELLED_DATE_RE.match(strip_markdown(line))
+        if match and parse_date(match.group(1)):
+            return parse_date(match.group(1))
     header = lines[:_HEADER_LINES]
     for line in header:
         if _DATE_LINE_RE.match(strip_markdown(line)):
@@ -330,11 +394,52 @@ def detect_date(lines: Sequence[str]) -> str | None:
 # --- issuer ------------------------------------------------------------------------
 
 
+_ISSUER_STARTS = ("国网", "国家", "中共", "中国", "国务院", "中央")
+
+
+def split_issuers(glued: str) -> list[str]:
+    """Several organs written without separators, one per item:
+    "江州市教育局江州市卫生健康委员会" → ["江州市教育局", "江州市卫生健康委员会"].
+
+    A cut falls after an organ suffix where the next organ starts like the first one (same two
+    characters: 江州…江州…) or with a national prefix (国家, 国网, 中共 …), outside brackets.
+    """
+    parts = [p.strip() for p in re.split(r"[、，,\s]+", glued) if p.strip()]
+    found: list[str] = []
+    for part in parts:
+        start, depth = 0, 0
+        for i, ch in enumerate(part):
+            depth += ch in "（(" 
+            depth -= ch in "）)"
+            if depth or i == start or i >= len(part) - 3:
+                continue
+            before = part[start:i + 1]
+            rest = part[i + 1:]
+            if (re.search(f"{_ORGAN_SUFFIX}$", before) and len(before) >= 4
+                    and (rest.startswith(part[:2]) or rest.startswith(_ISSUER_STARTS))
+                    and re.search(f"{_ORGAN_SUFFIX}(?:[（(][^）)]*[）)])?$", rest)):
+                found.append(before)
+                start = i + 1
+        found.append(part[start:])
+    return [p for p in found if p]
+
+
 def detect_issuer(title: str, lines: Sequence[str]) -> str | None:
-    """Issuing organ from the title ("X关于…"), else the signature lines before the final date."""
+    """Issuing organ(s) as one string, several joined with "、" (see ``detect_issuers``)."""
+    return "、".join(detect_issuers(title, lines)) or None
+
+
+def detect_issuers(title: str, lines: Sequence[str]) -> list[str]:
+    """Issuing organs from the title ("X关于…", several organs split apart), else the signature lines
+    before the final date."""
     match = _ISSUER_IN_TITLE_RE.match(title)
     if match:
-        return match.group(1).strip()
+        return split_issuers(match.group(1).strip())
+    issuer = _issuer_from_lines(lines)
+    return split_issuers(issuer) if issuer else []
+
+
+def _issuer_from_lines(lines: Sequence[str]) -> str | None:
     tail = list(lines[-_TAIL_LINES:])
     for index in range(len(tail) - 1, -1, -1):
         if _DATE_LINE_RE.match(tail[index]):
@@ -356,8 +461,11 @@ def detect_issuer(title: str, lines: Sequence[str]) -> str | None:
 # --- genre -------------------------------------------------------------------------
 
 
-def detect_genre(text: str, title: str) -> str:
-    """Genre from title and text cues; order matters (a reply quotes a proposal title)."""
+def detect_genre(text: str, title: str, doc_number: str | None = None) -> str:
+    """Genre from title and text cues; order matters (a reply quotes a proposal title).
+
+    A 办法/规定 issued under a bracketed 文号 (穗民规字〔2024〕3号) is a normative document
+    (policy); laws and regulations carry a 令 number or none."""
     head = text[:1500]
     if _REPLY_TITLE_RE.search(title) or _REPLY_BODY_RE.search(head):
         return "reply"
@@ -367,8 +475,11 @@ def detect_genre(text: str, title: str) -> str:
         return "social_report"
     if _CONSULT_RE.search(title):
         return "consultation"
+    if _SPEECH_HEAD_RE.search(head[:300]) or _SPEECH_TITLE_RE.search(title):
+        return "speech"
     articles = len(_ARTICLE_LINE_RE.findall(text[:20000]))
-    if _LAW_TITLE_RE.search(title) and articles >= 3:
+    normative = bool(doc_number) and "〔" in (doc_number or "")
+    if _LAW_TITLE_RE.search(title) and articles >= 3 and not normative:
         return "law"
     if text.lstrip().startswith("# ") and articles >= 3:
         return "law"

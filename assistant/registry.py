@@ -2,8 +2,9 @@
 
 It holds documents (metadata, cleaned text, state), the paths each was ingested from and their
 chunks (with keyword tokens). Chroma and
-the keyword index are derived from it; a document whose ``state`` is not ``ready`` is being
-written or removed and is invisible to search until an ingest heals it.
+the keyword index are derived from it; a document that is ``pending`` or ``deleting`` is being
+written or removed and is invisible to search; one that is ``rewriting`` (metadata edit,
+re-index) stays visible, since its registry rows are complete.
 """
 
 from __future__ import annotations
@@ -62,6 +63,7 @@ CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id, ordinal);
 CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
+VISIBLE_STATES = ("ready", "rewriting")  # a document being rewritten keeps complete registry rows
 META_FIELDS = ("title", "genre", "doc_number", "issuer", "date", "year", "visibility")
 
 
@@ -180,7 +182,7 @@ class Registry:
         return rows[0] if rows else None
 
     def documents(self, ready_only: bool = True) -> list[DocumentRecord]:
-        return self._documents("WHERE d.state = 'ready'" if ready_only else "", ())
+        return self._documents("WHERE d.state IN ('ready', 'rewriting')" if ready_only else "", ())
 
     def _documents(self, where: str, args: tuple) -> list[DocumentRecord]:
         sql = (
@@ -280,7 +282,7 @@ class Registry:
         """(chunk_id, doc_id, words, embed_text) of every ready chunk, in a stable order."""
         return self.db.execute(
             "SELECT c.chunk_id, c.doc_id, c.words, c.embed_text FROM chunks c JOIN documents d USING(doc_id)"
-            " WHERE d.state='ready' ORDER BY c.doc_id, c.ordinal"
+            " WHERE d.state IN ('ready', 'rewriting') ORDER BY c.doc_id, c.ordinal"
         ).fetchall()
 
     @staticmethod
@@ -289,10 +291,26 @@ class Registry:
                       start=row[6], end=row[7])
         return StoredChunk(chunk=chunk, embed_text=row[8], words=row[9])
 
+    def visible_chunk_ids(self) -> set[str]:
+        return {r[0] for r in self.db.execute(
+            "SELECT c.chunk_id FROM chunks c JOIN documents d USING(doc_id) WHERE d.state IN ('ready', 'rewriting')")}
+
+    def dangling_rows(self) -> tuple[list[str], list[str]]:
+        """(source paths, chunk ids) whose document row is missing."""
+        sources = [r[0] for r in self.db.execute(
+            "SELECT path FROM sources WHERE doc_id NOT IN (SELECT doc_id FROM documents) ORDER BY path")]
+        chunks = [r[0] for r in self.db.execute(
+            "SELECT chunk_id FROM chunks WHERE doc_id NOT IN (SELECT doc_id FROM documents) ORDER BY chunk_id")]
+        return sources, chunks
+
+    def delete_dangling_rows(self) -> None:
+        self.db.execute("DELETE FROM sources WHERE doc_id NOT IN (SELECT doc_id FROM documents)")
+        self.db.execute("DELETE FROM chunks WHERE doc_id NOT IN (SELECT doc_id FROM documents)")
+
     def counts(self) -> tuple[int, int]:
-        docs = self.db.execute("SELECT COUNT(*) FROM documents WHERE state='ready'").fetchone()[0]
+        docs = self.db.execute("SELECT COUNT(*) FROM documents WHERE state IN ('ready', 'rewriting')").fetchone()[0]
         chunks = self.db.execute(
-            "SELECT COUNT(*) FROM chunks c JOIN documents d USING(doc_id) WHERE d.state='ready'"
+            "SELECT COUNT(*) FROM chunks c JOIN documents d USING(doc_id) WHERE d.state IN ('ready', 'rewriting')"
         ).fetchone()[0]
         return docs, chunks
 

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .accounts import Accounts
-from .answer import Answer, answer_stream, content_terms, final, resolve_followup
+from .answer import Answer, Plan, Question, answer_stream, content_terms, final, plan_answer, resolve_followup
 from .evidence import PASSAGES
 from .audit import AuditLog
 from .config import Settings
+from .conversations import ConversationStore
 from .embed import Embedder
+from .feedback import FeedbackStore
 from .ingest import IngestReport, ingest_paths, prepare, validate_overrides
 from .models import SearchFilters, SearchHit, User
 from .registry import DocumentRecord
@@ -23,6 +25,14 @@ class NotFound(LookupError):
     pass
 
 
+@dataclass(frozen=True)
+class AnswerInputs:
+    hits: list[SearchHit]
+    texts: dict[str, str]
+    weights: dict[str, float]
+    unseen: list[str]
+
+
 class Assistant:
     def __init__(self, settings: Settings, embedder: Embedder | None = None):
         self.settings = settings
@@ -30,11 +40,15 @@ class Assistant:
         self.retriever = Retriever(self.index)
         self.accounts = Accounts(settings.accounts_path)
         self.audit = AuditLog(settings.audit_path)
+        self.conversations = ConversationStore(settings.conversations_path)
+        self.feedback = FeedbackStore(settings.conversations_path)
 
     def close(self) -> None:
         self.index.close()
         self.accounts.close()
         self.audit.close()
+        self.conversations.close()
+        self.feedback.close()
 
     # -- corpus -------------------------------------------------------------------------
     def ingest(self, paths: list[Path], overrides: dict | None = None, progress: ProgressFn = no_progress,
@@ -44,11 +58,14 @@ class Assistant:
     def documents(self) -> list[DocumentRecord]:
         return self.index.documents()
 
-    def resolve_doc_id(self, doc_id: str) -> str:
-        """A full document id from an id or an unambiguous prefix of one (at least 4 characters)."""
-        if self.index.document(doc_id):
+    def resolve_doc_id(self, doc_id: str, any_state: bool = False) -> str:
+        """A full document id from an id or an unambiguous prefix of one (at least 4 characters).
+
+        ``any_state`` also finds documents an interrupted write left half-done (to finish them)."""
+        if (self.index.registry.document(doc_id) if any_state else self.index.document(doc_id)):
             return doc_id
-        matches = [d.doc_id for d in self.index.documents() if len(doc_id) >= 4 and d.doc_id.startswith(doc_id)]
+        records = self.index.registry.documents(ready_only=not any_state)
+        matches = [d.doc_id for d in records if len(doc_id) >= 4 and d.doc_id.startswith(doc_id)]
         if len(matches) == 1:
             return matches[0]
         raise NotFound(f"no document {doc_id}" if not matches else f"document id {doc_id} is ambiguous")
@@ -67,29 +84,38 @@ class Assistant:
         return [s.chunk for s in self.index.registry.chunks_of(self.resolve_doc_id(doc_id))]
 
     def remove(self, doc_ids: list[str]) -> list[str]:
-        return self.index.remove([self.resolve_doc_id(d) for d in doc_ids])
+        """Delete documents everywhere; returns the ids now gone. Removing a document whose removal
+        was interrupted finishes it (no "no document" error)."""
+        with self.index.writing():
+            wanted = list(dict.fromkeys(self.resolve_doc_id(d, any_state=True) for d in doc_ids))
+            self.index.heal()
+            self.index.remove(wanted)
+            return [d for d in wanted if self.index.registry.document(d) is None]
 
     def set_metadata(self, doc_id: str, **fields) -> DocumentRecord:
         """Staff edit of title/genre/doc_number/issuer/date/year/visibility; kept across re-indexing."""
-        record = self.document(doc_id)
-        changes = validate_overrides(fields)
-        if changes:
-            overrides = {**record.overrides, **changes}
-            self.index.update_metadata(record.doc_id, with_overrides(record.meta, changes), overrides)
-        return self.document(record.doc_id)
+        with self.index.writing():
+            self.index.heal()  # an interrupted earlier edit is finished first
+            record = self.document(doc_id)
+            changes = validate_overrides(fields)
+            if changes:
+                overrides = {**record.overrides, **changes}
+                self.index.update_metadata(record.doc_id, with_overrides(record.meta, changes), overrides)
+            return self.document(record.doc_id)
 
     def reindex(self, progress: ProgressFn = no_progress) -> int:
         """Re-chunk every document from its stored cleaned text; vectors come from the cache."""
-        self.index.heal()
-        records = self.index.documents()
-        for number, record in enumerate(records, start=1):
-            clean = self.index.registry.document_text(record.doc_id)
-            content_hash = self.index.registry.content_hash(record.doc_id)
-            doc = prepare(clean, content_hash, record.meta, record.overrides, self.settings.chunk_target,
-                          self.settings.chunk_max)
-            self.index.replace_chunks(doc)
-            progress("reindex", number, len(records))
-        return len(records)
+        with self.index.writing():
+            self.index.heal()
+            records = self.index.documents()
+            for number, record in enumerate(records, start=1):
+                clean = self.index.registry.document_text(record.doc_id)
+                content_hash = self.index.registry.content_hash(record.doc_id)
+                doc = prepare(clean, content_hash, record.meta, record.overrides, self.settings.chunk_target,
+                              self.settings.chunk_max)
+                self.index.replace_chunks(doc)
+                progress("reindex", number, len(records))
+            return len(records)
 
     # -- accounts ---------------------------------------------------------------------
     def user(self, name: str) -> User | None:
@@ -97,9 +123,11 @@ class Assistant:
         account = self.accounts.get(name)
         return account.user if account else None
 
-    def authenticate(self, name: str, password: str) -> bool:
-        """Password check for the web login (Gradio's ``auth=``); failures slow the account down."""
-        return self.accounts.authenticate(name, password)
+    def authenticate(self, name: str, password: str, address: str | None = None) -> bool:
+        """Password check for the web login (Gradio's ``auth=``); failures slow the account and the
+        client ``address`` down. A disabled account never logs in (checked after the password, so it
+        costs the same)."""
+        return self.accounts.authenticate(name, password, address) and not self.accounts.is_disabled(name)
 
     # -- retrieval ----------------------------------------------------------------------
     def search(self, query: str, k: int = 10, filters: SearchFilters | None = None,
@@ -145,15 +173,25 @@ class Assistant:
         """
         previous = _previous_questions(history)
         query = resolve_followup(question, previous)
+        found = self.answer_inputs(query, filters)
+        answers = answer_stream(query, found.hits, self.settings, question=question.strip(), previous=previous,
+                                stream=stream, texts=found.texts, weights=found.weights, unseen=found.unseen)
+        return answers if stream else final(answers)
+
+    def answer_inputs(self, query: str, filters: SearchFilters | None = None) -> AnswerInputs:
+        """What an answer is made from: the passages (a document the question names first), their
+        documents' texts, the IDF of the question's terms and its phrases no document contains."""
         hits = self._named_first(query, self.search(query, k=10, filters=filters, per_doc=2), filters)
         texts = {h.doc_id: self.index.registry.document_text(h.doc_id) for h in hits[:PASSAGES]}
-        texts = {doc_id: clean.text for doc_id, clean in texts.items() if clean}
-        terms = content_terms(query)
-        weights = self.retriever.term_weights(terms)
-        unseen = self.retriever.unseen_phrases(query, weights)
-        answers = answer_stream(query, hits, self.settings, question=question.strip(), previous=previous,
-                                stream=stream, texts=texts, weights=weights, unseen=unseen)
-        return answers if stream else final(answers)
+        weights = self.retriever.term_weights(content_terms(query))
+        return AnswerInputs(hits, {d: clean.text for d, clean in texts.items() if clean}, weights,
+                            self.retriever.unseen_phrases(query, weights))
+
+    def answer_plan(self, query: str, filters: SearchFilters | None = None) -> Plan:
+        """The evidence and the refusal decision the chat would reach for ``query`` (hit testing)."""
+        found = self.answer_inputs(query, filters)
+        return plan_answer(Question(query, found.weights), found.hits, found.texts, self.settings.refusal_threshold,
+                           unseen=found.unseen)
 
 
 def _named_documents(question: str, records: Sequence[DocumentRecord]) -> list[str]:

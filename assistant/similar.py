@@ -73,8 +73,19 @@ class SimilarDoc:
     def verdict_label(self) -> str:
         return VERDICT_LABELS[self.verdict]
 
+    @property
+    def percent(self) -> int:
+        """How much of the draft's content (of a bare topic: of the topic) the document also holds, 0–100."""
+        return round(100 * max(0.0, min(1.0, self.overlap)))
+
+    @property
+    def similarity_label(self) -> str:
+        """"内容重合 37%" (a draft) or "主题重合 80%" (a bare topic): what the percentage measures, in words."""
+        return f"{'内容' if self.pairs or self.overlap != self.topic else '主题'}重合 {self.percent}%"
+
     def to_json(self) -> dict:
         return {"doc_id": self.doc_id, "title": self.title, "genre": self.genre, "score": round(self.score, 4),
+                "percent": self.percent, "similarity_label": self.similarity_label,
                 "verdict": self.verdict, "overlap": round(self.overlap, 4), "topic": round(self.topic, 4),
                 "doc_number": self.doc_number, "year": self.year, "pairs": [p.to_json() for p in self.pairs]}
 

@@ -6,14 +6,21 @@ Write protocol, so that a document is in all stores or in none:
 3. one transaction marks the documents ``ready``, moves source paths, marks replaced
    documents ``deleting`` and bumps the generation (the keyword index follows it).
 Removal marks ``deleting`` first, then deletes vectors, then rows. Metadata edits and
-re-indexing mark ``rewriting`` while the vectors are replaced. ``heal()`` at the next write
-purges documents left ``pending`` or ``deleting`` (their files are then seen as new again) and
-finishes ``rewriting`` ones from the registry, so an interrupted edit loses nothing.
+re-indexing mark ``rewriting`` while the vectors are replaced (such a document stays visible:
+its registry rows are complete). ``heal()`` at the next write purges documents left ``pending``
+or ``deleting`` (their files are then seen as new again) and finishes ``rewriting`` ones from
+the registry, so an interrupted edit loses nothing.
+
+Every write runs inside ``Index.writing()``, the index's write lock (``lock.py``): one writer
+per index across processes, so whatever ``heal()`` finds half-done belongs to a writer that is
+gone, never to one still working.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import functools
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -23,8 +30,9 @@ from .config import Settings
 from .embed import Embedder, make_embedder
 from .embed_cache import EmbeddingCache
 from .keyword_index import KeywordIndex
+from .lock import WaitFn, serve_lock, served_busy, write_lock
 from .models import CleanText, DocMeta
-from .registry import DocumentRecord, Registry, StoredChunk, text_hash
+from .registry import VISIBLE_STATES, DocumentRecord, Registry, StoredChunk, text_hash
 from .vector_store import VectorStore
 
 ProgressFn = Callable[[str, int, int], None]  # (stage, done, total)
@@ -32,6 +40,17 @@ ProgressFn = Callable[[str, int, int], None]  # (stage, done, total)
 
 def no_progress(stage: str, done: int, total: int) -> None:
     return None
+
+
+def _locked(method):
+    """Run an ``Index`` method under the index's write lock."""
+
+    @functools.wraps(method)
+    def run(self, *args, **kwargs):
+        with self.writing():
+            return method(self, *args, **kwargs)
+
+    return run
 
 
 @dataclass
@@ -65,13 +84,48 @@ class Index:
         self.registry = Registry(self.folder / "registry.sqlite")
         self.cache = EmbeddingCache(settings.embed_cache or self.folder / "embeddings.sqlite")
         self.embedder = embedder or make_embedder(settings)
+        fresh = settings.chroma_url or not VectorStore.embedded_open_here(settings)
         self.vectors = VectorStore.open(settings, self.embedder.model_id)
         self._keywords: KeywordIndex | None = None
         self.embedded_count = 0  # texts actually sent to the embedding model by this instance
+        self.lock = write_lock(self.folder)
+        self.on_wait: WaitFn | None = None  # told when another process's write makes this one wait
+        # The registry generation the open vector store is known to reflect. An embedded client may
+        # come from Chroma's per-process cache, opened before another process wrote: unknown (-1),
+        # so the first write reopens it.
+        self._vectors_generation = self.registry.generation() if fresh else -1
 
     def close(self) -> None:
         self.registry.close()
         self.cache.close()
+
+    # -- the write lock -----------------------------------------------------------------
+    @contextmanager
+    def writing(self, on_wait: WaitFn | None = None) -> Iterator[None]:
+        """Hold the index's write lock (re-entrant); waits for another writer (telling ``on_wait``, else
+        ``self.on_wait``), ``IndexBusy`` on timeout.
+
+        An embedded Chroma keeps its index in memory, so when another process has written since
+        this one opened it, it is reopened before writing (never written from a stale copy)."""
+        with self.lock.hold(self.settings.write_lock_timeout, on_wait or self.on_wait):
+            outermost = self.lock.depth == 1
+            if outermost and not self.settings.chroma_url and self.registry.generation() != self._vectors_generation:
+                self.vectors = VectorStore.reopen(self.settings, self.embedder.model_id)
+            try:
+                yield
+            finally:
+                if outermost:
+                    self._vectors_generation = self.registry.generation()
+
+    @contextmanager
+    def no_server(self) -> Iterator[None]:
+        """For command-line writers: refuse (``IndexBusy``) while a web server holds this index with
+        embedded Chroma, and keep a server from starting on it until the command is done."""
+        if self.settings.chroma_url:
+            yield
+            return
+        with serve_lock(self.folder).hold(timeout=0, busy=served_busy, shared=True):
+            yield
 
     # -- reading ----------------------------------------------------------------------
     def keywords(self) -> KeywordIndex:
@@ -85,7 +139,7 @@ class Index:
 
     def document(self, doc_id: str) -> DocumentRecord | None:
         record = self.registry.document(doc_id)
-        return record if record and record.state == "ready" else None
+        return record if record and record.state in VISIBLE_STATES else None
 
     # -- embeddings -------------------------------------------------------------------
     def embed_passages(self, texts: list[str], progress: ProgressFn = no_progress) -> np.ndarray:
@@ -109,6 +163,7 @@ class Index:
         return np.stack([cached[h] for h in hashes])
 
     # -- writing ----------------------------------------------------------------------
+    @_locked
     def heal(self) -> int:
         """Finish what an interruption left half-done. Returns how many documents it touched.
 
@@ -125,6 +180,7 @@ class Index:
                 self.registry.bump_generation()
         return len(rewriting) + len(unfinished)
 
+    @_locked
     def write(self, batch: list[tuple[PreparedDocument, list[SourceInfo]]], progress: ProgressFn = no_progress) -> list[str]:
         """Store new documents and attach their sources; returns doc ids that lost their last source."""
         if not batch:
@@ -152,6 +208,7 @@ class Index:
         self._purge(orphans)
         return orphans
 
+    @_locked
     def attach_source(self, source: SourceInfo, doc_id: str) -> list[str]:
         """Record that ``source`` now holds document ``doc_id``; returns doc ids this orphaned."""
         with self.registry.transaction():
@@ -171,6 +228,7 @@ class Index:
             return [previous.doc_id]
         return []
 
+    @_locked
     def remove(self, doc_ids: list[str]) -> list[str]:
         """Delete documents from every store; returns the ids that existed."""
         existing = [d for d in doc_ids if self.registry.document(d)]
@@ -191,6 +249,7 @@ class Index:
                 for doc_id in doc_ids:
                     self.registry.delete_document_rows(doc_id)
 
+    @_locked
     def update_metadata(self, doc_id: str, meta: DocMeta, overrides: dict) -> None:
         """Change a document's metadata everywhere (vectors re-added from the cache, not re-embedded)."""
         with self.registry.transaction():
@@ -199,6 +258,7 @@ class Index:
             self.registry.bump_generation()
         self._rewrite_vectors(doc_id, meta)
 
+    @_locked
     def replace_chunks(self, doc: PreparedDocument, progress: ProgressFn = no_progress) -> None:
         """Re-chunk an existing document in place (re-index): new chunks, cached vectors reused."""
         with self.registry.transaction():

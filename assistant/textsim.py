@@ -20,6 +20,13 @@ HEADER_LINE = re.compile(
     r"\S{0,8}政协\S{0,16}(?:会议|期)\s*$|[（(]此件)"
 )
 
+# Words any proposal uses: they say nothing about its subject.
+GENERIC_WORDS = frozenset(
+    "建议 加强 推进 推动 完善 建立 部门 政府 我市 市级 相关 工作 机制 服务 管理 提高 提升 支持 鼓励 制度 开展 落实 "
+    "加大 力度 进一步 规范 优化 健全 实施 实行 强化 保障 政策 资金 财政 给予 按照 要求 引导 探索 统筹 协调 企业 "
+    "社会 群众 居民 单位 问题 情况 全市 有关 各类 负责 能力 水平 体系 建设 措施 质量 标准 平台 培训 宣传 责任".split()
+)
+
 
 def sentences(text: str, min_cjk: int = 6) -> list[str]:
     """Sentences of ``text`` line by line, keeping those with at least ``min_cjk`` CJK characters."""
@@ -73,3 +80,6 @@ def weighted_containment(part: set[str], whole: set[str], idf: Mapping[str, floa
     """Share of ``part``'s IDF mass that also occurs in ``whole`` (0..1)."""
     mass = sum(idf.get(g, default) for g in part)
     return sum(idf.get(g, default) for g in part & whole) / mass if mass else 0.0
+
+
+GENERIC_GRAMS = frozenset(g for word in GENERIC_WORDS for g in bigrams(word))  # their bigrams

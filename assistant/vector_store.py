@@ -89,6 +89,26 @@ class VectorStore:
         )
         return cls(ChromaVectorStore(chroma_collection=collection))
 
+    @staticmethod
+    def embedded_open_here(settings: Settings) -> bool:
+        """Whether this process already holds Chroma's in-memory system for the embedded folder."""
+        from chromadb.api.shared_system_client import SharedSystemClient
+
+        return str(settings.index / "chroma") in SharedSystemClient._identifier_to_system
+
+    @classmethod
+    def reopen(cls, settings: Settings, model_id: str) -> "VectorStore":
+        """A fresh view of an embedded database another process has written since it was opened.
+
+        Chroma shares one in-memory system per folder within a process; it is dropped from that
+        cache (not stopped: other holders keep their copy) so the new client reads the disk again."""
+        if not settings.chroma_url:
+            from chromadb.api.shared_system_client import SharedSystemClient
+
+            SharedSystemClient._identifier_to_system.pop(str(settings.index / "chroma"), None)
+            SharedSystemClient._identifier_to_refcount.pop(str(settings.index / "chroma"), None)
+        return cls.open(settings, model_id)
+
     def add(self, chunks: list[Chunk], vectors: np.ndarray, meta: DocMeta) -> None:
         nodes = []
         for chunk, vector in zip(chunks, vectors):
@@ -113,6 +133,21 @@ class VectorStore:
 
     def count(self) -> int:
         return self.store.client.count()
+
+    def chunk_ids(self, page: int = 5000) -> set[str]:
+        """Every chunk id that has a vector here (for consistency checks)."""
+        ids: set[str] = set()
+        offset = 0
+        while True:
+            got = self.store.client.get(include=[], limit=page, offset=offset)["ids"]
+            ids.update(got)
+            if len(got) < page:
+                return ids
+            offset += page
+
+    def delete_chunks(self, chunk_ids: list[str]) -> None:
+        for start in range(0, len(chunk_ids), 1000):
+            self.store.client.delete(ids=chunk_ids[start : start + 1000])
 
     def doc_ids(self) -> set[str]:
         """Every document id that has vectors here (for consistency checks)."""

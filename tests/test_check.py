@@ -101,7 +101,34 @@ def test_sections_are_found_under_numbered_and_inline_headings():
     report = load_format("social_report")
     text = ("关于城区共享单车乱停放的情况反映\n一、基本情况\n……\n二、存在问题\n……\n三、意见建议\n"
             "一是在地铁站周边划定共享单车停放区，配备电子围栏。\n二是对乱停放用户实行信用管理并扣减信用分。\n反映人：李某\n")
-    assert [f.rule for f in check_text(text, report)] == ["length"]
+    assert [f.rule for f in check_text(text, report)] == ["data", "length"]  # "……" is neither data nor enough text
+
+
+def test_unfinished_drafts_are_stopped_placeholders_and_markers():
+    unfinished = GOOD.replace("界别：社会福利和社会保障界", "界别：【请填写界别】").replace(
+        "老年人就餐需求得不到满足。", "老年人就餐需求得不到满足。[3]【请补充本地数据】")
+    findings = {f.rule: f for f in check_text(unfinished, PROPOSAL)}
+    assert "【请填写界别】" in findings["placeholder"].message and "第3行" in findings["placeholder"].where
+    assert "[3]" in findings["marker"].message
+
+
+def test_two_unrelated_subjects_and_slogans_are_stopped():
+    text = GOOD.replace("关于推动社区食堂规范发展的提案", "关于加强中小学生近视防控和改善城区交通的提案").replace(
+        "三是建立社区食堂“明厨亮灶”平台，接入市场监管部门的智慧监管系统。", "三是加强领导，提高认识，形成合力。").replace(
+        "四是将社区食堂纳入新建小区配套设施清单，按每千户不少于100平方米配建。", "四是多措并举，切实解决群众反映的突出问题。")
+    findings = check_text(text, PROPOSAL)
+    assert any(f.rule == "one_subject" and f.where == "标题" and "改善城区交通" in f.message for f in findings)
+    assert [f.where for f in findings if f.rule == "concrete"] == ["具体建议第3条", "具体建议第4条"]
+    # one subject with two objects of one verb is one matter
+    assert not [f for f in check_text(GOOD.replace("关于推动社区食堂规范发展的提案", "关于加强网络订餐和校园周边食品安全监管的提案"),
+                                      PROPOSAL) if f.rule == "one_subject" and f.where == "标题"]
+
+
+def test_a_case_without_data_is_named():
+    bare = GOOD.split("一、情况分析")[0] + "一、情况分析\n社区食堂是民生实事，群众十分关心，但目前发展不够规范，存在不少困难和问题，亟需引起重视。\n" \
+        + "二、具体建议" + GOOD.split("二、具体建议")[1]
+    assert "data" in rules(bare)
+    assert "data" not in rules(GOOD)
 
 
 # -- with the corpus ---------------------------------------------------------------------

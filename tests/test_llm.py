@@ -130,7 +130,7 @@ def test_streamed_answer_keeps_valid_markers_and_drops_invented_ones(model_assis
     assert request["stream"] is True and request["model"] == "fake-qwen"
     system, user = request["messages"][0]["content"], request["messages"][1]["content"]
     assert "[1]" in system and "指令" in system  # cite as [n]; sources are data, not instructions
-    assert "[1] " in user and "[2] " in user and QUESTION in user  # numbered sources and the question
+    assert '<资料 n="1"' in user and '<资料 n="2"' in user and QUESTION in user  # delimited sources, the question
 
 
 def test_non_streaming_answer(model_assistant, fake):

@@ -14,7 +14,7 @@ from assistant.metadata import (
     parse_date,
     title_from_filename,
 )
-from assistant.read import read_file
+from assistant.read import ReadError, read_file
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 STATECOUNCIL = SHARED / "statecouncil"
@@ -175,3 +175,85 @@ def test_title_stops_before_issue_field_and_organisation_lines():
     assert detect_metadata(record, "c.txt").title == "协商议事会协商纪要——某小区加装电梯"
     speech = "为新就业形态劳动者织密社会保障网\n某市政协十四届四次会议大会发言摘要\n发言人：某某\n正文。"
     assert detect_metadata(speech, "s.txt").title == "为新就业形态劳动者织密社会保障网"
+
+
+# -- every file: titles, issuers, dates and genres a member sees everywhere --------------------------
+
+import random  # noqa: E402
+import re  # noqa: E402
+
+from assistant.metadata import split_issuers, strip_masthead  # noqa: E402
+
+CORPUS_DIR = Path(__file__).resolve().parents[1] / "corpus"
+_MASTHEAD_IN_TITLE = re.compile(r"政协[\u4e00-\u9fff]{0,20}(?:会议|社情民意信息?)$|社情民意信息$|(?:19|20)\d{2}年第\d+期|大会发言摘要$")
+_CHROME_IN_TITLE = re.compile(r"https?:|\]\(|您当前所在|当前位置|长者专区")
+_GLUED_ISSUERS = re.compile(r"(?:局|委员会|委|厅|办公室|政府|公司|部)(?=江州|广州|国家|国网|中共)")
+_LABELLED_DATE = re.compile(r"^(?:报送|成文|印发|提交)日期[:：]\s*((?:19|20)\d{2})年", re.M)
+
+
+def _every_file() -> list[Path]:
+    files = [p for p in sorted(CORPUS_DIR.rglob("*")) if p.is_file()]
+    for name in ("statecouncil", "html", "pdf", "speeches", "reports"):
+        files += [p for p in sorted((SHARED / name).rglob("*")) if p.is_file()]
+    laws = [p for p in sorted((SHARED / "laws").rglob("*.md"))]
+    files += random.Random(11).sample(laws, 100)
+    return [p for p in files if not p.name.endswith(".reference.txt")]
+
+
+def test_titles_issuers_dates_and_genres_of_every_file_are_clean() -> None:
+    problems = []
+    for path in _every_file():
+        try:
+            doc = read_file(path)
+        except ReadError:
+            continue  # an empty or unreadable file has no metadata to judge
+        text = clean_pages(doc.pages).text
+        meta = detect_metadata(text, path.name, doc.title_hint)
+        where = f"{path.parent.name}/{path.name}: {meta.title!r} / {meta.issuer!r}"
+        if not meta.title or len(meta.title) > 100:
+            problems.append(f"{where}: empty or overlong title")
+        if _MASTHEAD_IN_TITLE.search(meta.title):
+            problems.append(f"{where}: masthead, issue or meeting line in the title")
+        if _CHROME_IN_TITLE.search(meta.title) or re.search(r"\d{4}-\d+号$", meta.title):
+            problems.append(f"{where}: page chrome or file-name 文号 in the title")
+        issuers = meta.extra.get("issuers") or ([meta.issuer] if meta.issuer else [])
+        if meta.issuer and "、".join(issuers) != meta.issuer:
+            problems.append(f"{where}: issuer string and issuers list disagree")
+        if any(_GLUED_ISSUERS.search(issuer) for issuer in issuers):
+            problems.append(f"{where}: two issuers glued together")
+        labelled = _LABELLED_DATE.search("\n".join(text.split("\n")[:15]))
+        if labelled and meta.year != int(labelled.group(1)):
+            problems.append(f"{where}: 报送/成文/提交日期 {labelled.group(1)} not read (year {meta.year})")
+        if meta.date and meta.year != int(meta.date[:4]):
+            problems.append(f"{where}: year {meta.year} disagrees with date {meta.date}")
+        if path.parent.name == "speeches" and meta.genre != "speech":
+            problems.append(f"{where}: speech filed as {meta.genre}")
+    assert problems == []
+
+
+def test_masthead_and_issuer_helpers() -> None:
+    assert strip_masthead("关于提升城市排水防涝能力解决城市内涝问题的提案江州市政协十四届三次会议") == \
+        "关于提升城市排水防涝能力解决城市内涝问题的提案"
+    assert strip_masthead("农村独居老人吃饭难问题值得关注江州市政协社情民意信息") == "农村独居老人吃饭难问题值得关注"
+    assert strip_masthead("全省政协工作经验交流会发言摘登（下）") == "全省政协工作经验交流会发言摘登（下）"
+    assert split_issuers("江州市教育局江州市卫生健康委员会") == ["江州市教育局", "江州市卫生健康委员会"]
+    assert split_issuers("江州市发展和改革委员会江州市住房和城乡建设局国网江州供电公司") == [
+        "江州市发展和改革委员会", "江州市住房和城乡建设局", "国网江州供电公司"]
+    assert split_issuers("江州市发展和改革委员会（江州市营商环境建设局）") == ["江州市发展和改革委员会（江州市营商环境建设局）"]
+    assert split_issuers("国务院办公厅、中央军委办公厅") == ["国务院办公厅", "中央军委办公厅"]
+    assert split_issuers("江州市人民政府办公室") == ["江州市人民政府办公室"]
+
+
+def test_mastheads_labelled_dates_several_issuers_and_speeches_in_detected_metadata() -> None:
+    report = ("关于城区飞线充电的情况反映江州市政协社情民意信息\n2024年第9期\n反映人：某某\n报送日期：2025年4月2日\n"
+              "基本情况\n正文。")
+    meta = detect_metadata(report, "r.txt")
+    assert (meta.title, meta.genre, meta.date, meta.year) == ("关于城区飞线充电的情况反映", "social_report", "2025-04-02", 2025)
+    joint = ("江州市教育局江州市卫生健康委员会关于加强中小学生近视防控工作的通知\n江教发〔2024〕3号\n各区：\n正文。\n"
+             "江州市教育局\n江州市卫生健康委员会\n2024年3月1日")
+    meta = detect_metadata(joint, "j.txt")
+    assert meta.issuer == "江州市教育局、江州市卫生健康委员会"
+    assert meta.extra["issuers"] == ["江州市教育局", "江州市卫生健康委员会"]
+    speech = "以文旅融合赋能乡村振兴\n江州市政协十四届三次会议大会发言摘要\n发言人：某某\n2024年1月12日\n各位委员：\n正文。"
+    meta = detect_metadata(speech, "s.txt")
+    assert (meta.title, meta.genre, meta.year) == ("以文旅融合赋能乡村振兴", "speech", 2024)

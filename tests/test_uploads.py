@@ -136,3 +136,12 @@ def test_cli_changes_are_audited(make_assistant, tmp_path, monkeypatch, capsys, 
     assert [line.split()[2:4] for line in out] == [["clerk", "删除"], ["clerk", "重建索引"], ["clerk", "修改"],
                                                    ["clerk", "新增"]]
     assert DOCX_TITLE in out[-1]
+
+
+def test_an_upload_without_a_title_line_is_titled_by_its_original_name(make_assistant, tmp_path):
+    text = "社区食堂运营情况，居民普遍反映价格合适，但午餐供应时段偏短，老人排队时间较长。\n"
+    source = tmp_path / "tmp-upload-1"
+    source.write_bytes(text.encode("gbk"))
+    result = Library(make_assistant()).upload(STAFF, [(source, "gbk.txt")]).results[0]
+    assert result.status == "added"
+    assert result.title == "gbk"  # the original name's stem, not the stored "gbk-<hash>"

@@ -55,6 +55,7 @@ def test_example_questions_come_from_public_policies_and_proposals():
         record("关于推动普惠托育服务发展的提案", "proposal", "2024-01-09"),
         record("关于印发《江州市住宅小区物业服务质量评价办法》的通知", "policy", "2024-03-01"),
         record("内部工作安排", "policy", "2025-01-01", visibility="internal"),
+        record("关于<img src=x>古桥的提案", "proposal", "2025-02-01"),
     ]
     assert example_questions(records) == ["《江州市住宅小区物业服务质量评价办法》有哪些主要规定？",
                                           "有委员提过推动普惠托育服务发展吗？",
@@ -90,7 +91,7 @@ def test_member_asks_in_the_browser_and_sees_cited_sources(chat_url):
             example.click()
             cards = page.locator("#chat-sources .source-card")
             expect(cards.first).to_be_visible(timeout=30000)
-            page.locator("#chat-clear").click()
+            page.locator("#chat-new").click()
             expect(cards).to_have_count(0)
 
             box = page.locator("#chat-input textarea")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import time
 from pathlib import Path
 
@@ -54,7 +55,10 @@ def test_member_drafts_from_a_topic_downloads_the_docx_and_checks_a_draft(app_ur
             expect(preview).to_contain_text("一是")
             expect(preview).to_contain_text("【请补充本地数据】")
             expect(page.locator("#draft-similar")).to_contain_text("关于加大老旧小区加装电梯资金支持力度的提案")
-            expect(page.locator("#draft-status")).to_contain_text("已生成提案初稿")
+            status = page.locator("#draft-status")
+            expect(status).to_contain_text("已生成提案初稿")
+            expect(status).to_contain_text("文库覆盖：找到相关以往提案2件")  # the coverage note, before anything else
+            expect(preview).to_contain_text("已有工作：")  # what the departments did is context, not a suggestion
             page.screenshot(path=str(ARTIFACTS / "draft.png"), full_page=True)
 
             button = page.locator("#draft-docx")
@@ -67,6 +71,27 @@ def test_member_drafts_from_a_topic_downloads_the_docx_and_checks_a_draft(app_ur
             texts = [p.text for p in document.paragraphs]
             assert texts[0] == "关于推进老旧小区加装电梯的提案"
             assert len([t for t in texts if t[:2] in ("一是", "二是", "三是")]) >= 3
+            assert texts[1].startswith("起草说明（提交前请删除）：文库覆盖：")
+
+            # the check stops the product's own unfinished draft: placeholders and [n] markers left in it
+            page.get_by_role("tab", name="审查与查重").click()
+            page.locator("input[type=file]").first.set_input_files(str(target))
+            expect(page.locator("#check-text textarea")).to_have_value(re.compile("关于推进老旧小区加装电梯的提案"),
+                                                                       timeout=30_000)
+            page.locator("#check-run").click()
+            findings = page.locator("#check-findings")
+            expect(findings).to_contain_text("待填写的占位内容", timeout=60_000)
+            expect(findings).to_contain_text("引用标记")
+            expect(findings).not_to_contain_text("未发现问题")
+
+            # a topic the library lacks: the draft says so at the top
+            page.get_by_role("tab", name="起草").click()
+            page.locator("#draft-topic textarea").fill("发展低空经济")
+            page.locator("#draft-run").click()
+            expect(preview).to_contain_text("关于发展低空经济的提案", timeout=60_000)
+            expect(status).to_contain_text("未找到与“发展低空经济”直接相关")
+            expect(preview).to_contain_text("【未检索到直接相关的政策文件")
+            page.screenshot(path=str(ARTIFACTS / "draft-uncovered.png"), full_page=True)
 
             page.get_by_role("tab", name="审查与查重").click()
             page.locator("#check-text textarea").fill(REWRITTEN_0066)

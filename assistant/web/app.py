@@ -1,4 +1,4 @@
-"""Build and serve the Gradio Blocks app: 问答, 起草, 审查与查重 and (for staff) 文库管理."""
+"""Build and serve the Gradio Blocks app: 问答, 起草, 审查与查重, 文库管理, 运营 (staff) and 账号."""
 
 from __future__ import annotations
 
@@ -6,21 +6,66 @@ import os
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
+import contextvars
+
 import anyio
 import gradio as gr
+from starlette.middleware import Middleware
 
+from ..accounts import ROLE_LABELS
 from ..config import Settings
 from ..service import Assistant
-from . import chat_tab, check_tab, draft_tab, library_tab
+from . import account_tab, chat_tab, check_tab, draft_tab, library_tab, ops_tab
 from .context import WebContext
+from .inert import inert_text
+from .sessions import guard_sessions
 
 TITLE = "提案助手"
+HEADER_CSS = """
+#app-header {align-items: center;}
+#whoami {text-align: right;}
+#logout {max-width: 120px;}
+/* Gradio titles its toasts with the English type name ("Error", "Info"…): say it in Chinese */
+.toast-title {font-size: 0 !important;}
+.toast-title::before {font-size: var(--text-md);}
+.toast-title.error::before {content: "出错了";}
+.toast-title.warning::before {content: "注意";}
+.toast-title.info::before {content: "提示";}
+.toast-title.success::before {content: "完成";}
+"""
+
+
+class AssistantBlocks(gr.Blocks):
+    """The app's Blocks: launching it also ends sessions whose account changed (``web.sessions``)."""
+
+    assistant: Assistant
+
+    def launch(self, *args, prevent_thread_lock: bool = False, **kwargs):
+        kwargs.setdefault("css", HEADER_CSS)
+        result = super().launch(*args, prevent_thread_lock=True, **kwargs)
+        guard_sessions(self, self.assistant.accounts)
+        if not prevent_thread_lock:
+            self.block_thread()
+        return result
+
+
+def who_is_logged_in(ctx: WebContext, request: gr.Request | None) -> str:
+    user = ctx.viewer(request)
+    if ctx.open_access:
+        return "本机单用户模式（无需登录）"
+    if not getattr(request, "username", None):
+        return "未登录（委员权限）"
+    return f"当前用户：**{inert_text(user.name)}**（{ROLE_LABELS.get(user.role, user.role)}）"
 
 
 def build_app(assistant: Assistant, open_access: bool = False) -> gr.Blocks:
     ctx = WebContext(assistant=assistant, open_access=open_access)
-    with gr.Blocks(title=TITLE, delete_cache=(3600, 24 * 3600)) as app:  # uploads and downloads: a day
-        gr.Markdown(f"# {TITLE}\n政协委员的提案、社情民意与协商建议知识库")
+    with AssistantBlocks(title=TITLE, delete_cache=(3600, 24 * 3600)) as app:  # uploads and downloads: a day
+        app.assistant = assistant
+        with gr.Row(elem_id="app-header"):
+            gr.Markdown(f"# {TITLE}\n政协委员的提案、社情民意与协商建议知识库")
+            whoami = gr.Markdown(elem_id="whoami")
+            logout = gr.Button("退出登录", link="/logout", size="sm", visible=False, elem_id="logout")
         with gr.Tabs():
             with gr.Tab("问答", id="chat"):
                 chat_tab.build(ctx)
@@ -30,6 +75,23 @@ def build_app(assistant: Assistant, open_access: bool = False) -> gr.Blocks:
                 check_tab.build(ctx)
             with gr.Tab("文库管理", id="library"):
                 library_tab.build(ctx)
+            with gr.Tab("运营", id="ops", visible=False, elem_id="ops-tab") as ops:
+                ops_refresh, ops_inputs, ops_outputs = ops_tab.build(ctx)
+            with gr.Tab("账号", id="account", elem_id="account-tab"):
+                account_refresh, account_inputs, account_outputs = account_tab.build(ctx)
+
+        def on_load(rating: str, reason: str, request: gr.Request):
+            user = ctx.viewer(request)
+            header = (who_is_logged_in(ctx, request),
+                      gr.update(visible=bool(getattr(request, "username", None)) and not ctx.open_access),
+                      gr.update(visible=user.can_manage))
+            ops_values = ops_refresh(rating, reason, request) if user.can_manage else \
+                (gr.update(),) * len(ops_outputs)
+            return header + tuple(ops_values) + tuple(account_refresh(request))
+
+        app.load(on_load, ops_inputs, [whoami, logout, ops, *ops_outputs, *account_outputs],
+                 api_visibility="private", show_progress="hidden")
+        ops.select(ops_refresh, ops_inputs, ops_outputs, api_visibility="private", show_progress="hidden")
     return app
 
 
@@ -38,11 +100,31 @@ def login_required(assistant: Assistant, open_access: bool = False) -> bool:
     return not open_access and assistant.accounts.has_users()
 
 
+_client_address: contextvars.ContextVar[str | None] = contextvars.ContextVar("client_address", default=None)
+
+
+class ClientAddress:
+    """ASGI middleware: the connecting client's address, for the login check (Gradio's ``auth``
+    callback is given only the name and password). Behind a reverse proxy this is the proxy's."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        client = scope.get("client") if scope.get("type") == "http" else None
+        token = _client_address.set(client[0] if client else None)
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            _client_address.reset(token)
+
+
 def _authenticator(assistant: Assistant):
     """Gradio awaits an async ``auth`` in its event loop: argon2 runs in a worker thread, not blocking it."""
 
     async def authenticate(username: str, password: str) -> bool:
-        return await anyio.to_thread.run_sync(assistant.authenticate, username, password)
+        address = _client_address.get()
+        return await anyio.to_thread.run_sync(assistant.authenticate, username, password, address)
 
     return authenticate
 
@@ -56,14 +138,22 @@ def launch_options(assistant: Assistant, open_access: bool = False) -> dict:
     options: dict = {"max_file_size": int(assistant.settings.max_upload_mb * 2 * 1024 * 1024)}
     if login_required(assistant, open_access):
         options["auth"] = _authenticator(assistant)
+        options["app_kwargs"] = {"middleware": [Middleware(ClientAddress)]}
         options["auth_message"] = "请用工作人员为您创建的账号登录。连续输错密码后需等待片刻再试。"
     return options
 
 
 def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, open_access: bool = False) -> None:
+    if not settings.chroma_url:  # embedded Chroma: this process must be its only writer (lock.py)
+        from ..lock import serve_lock, server_busy
+
+        serve_lock(settings.index).acquire(timeout=0, busy=server_busy)
     assistant = Assistant(settings)
     if not login_required(assistant, open_access) and not open_access:
         print("尚未创建账号，网页无需登录、本机用户拥有全部权限；用 `assistant users add` 创建账号后即需登录。")
     open_access = not login_required(assistant, open_access)
     app = build_app(assistant, open_access=open_access)
-    app.queue().launch(server_name=host, server_port=port, show_error=False, **launch_options(assistant, open_access))
+    app.queue().launch(server_name=host, server_port=port, show_error=False, quiet=True, prevent_thread_lock=True,
+                       **launch_options(assistant, open_access))
+    print(f"提案助手已启动：http://{host}:{port}/　（按 Ctrl+C 停止）", flush=True)
+    app.block_thread()

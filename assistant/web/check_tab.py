@@ -14,14 +14,16 @@ from ..models import GENRE_LABELS, filters_for
 from ..read import ReadError, read_file
 from ..similar import VERDICT_LABELS
 from .context import WebContext
+from .inert import inert_markdown
 
 KIND_CHOICES = [(label, kind) for kind, label in KIND_LABELS.items()]
 
 
 def findings_markdown(report: CheckReport) -> str:
     if not report.findings:
-        return "✅ 格式审查未发现问题。"
-    return "\n".join(f"- **{f.where}**：{f.message}" for f in report.findings)
+        return "格式审查：未发现问题。"
+    return f"格式审查：发现 {len(report.findings)} 个问题\n\n" + "\n".join(
+        f"- **{f.where}**：{f.message}" for f in report.findings)
 
 
 def similar_html(report: CheckReport) -> str:
@@ -31,7 +33,7 @@ def similar_html(report: CheckReport) -> str:
     for doc in report.similar:
         rows = "".join(f"<tr><td>{html.escape(p.draft)}</td><td>{html.escape(p.existing)}</td></tr>" for p in doc.pairs)
         table = (f"<table class='pairs'><tr><th>本稿</th><th>已有材料</th></tr>{rows}</table>" if rows else "")
-        parts.append(f"<div class='similar-doc'><b>{VERDICT_LABELS[doc.verdict]}</b> · {doc.score:.2f} · "
+        parts.append(f"<div class='similar-doc'><b>{VERDICT_LABELS[doc.verdict]}</b> · {doc.similarity_label} · "
                      f"{GENRE_LABELS.get(doc.genre, doc.genre)} · {html.escape(doc.title)}{table}</div>")
     return "\n".join(parts)
 
@@ -39,7 +41,7 @@ def similar_html(report: CheckReport) -> str:
 def report_markdown(report: CheckReport) -> str:
     lines = ["# 审查与查重结果", "", "## 格式审查", "", findings_markdown(report), "", "## 查重", ""]
     for doc in report.similar:
-        lines.append(f"- {VERDICT_LABELS[doc.verdict]}（{doc.score:.2f}）{doc.title}")
+        lines.append(f"- {VERDICT_LABELS[doc.verdict]}（{doc.similarity_label}）{doc.title}")
         lines += [f"  - 本稿：{p.draft}\n  - 已有：{p.existing}" for p in doc.pairs]
     if not report.similar:
         lines.append("未发现相同主题的已有材料。")
@@ -74,7 +76,7 @@ def build(ctx: WebContext) -> None:
         report = ctx.assistant.check(content, kind=kind_value or "proposal", filters=filters_for(ctx.viewer(request)))
         path = ctx.download_folder("check-") / "审查结果.md"
         path.write_text(report_markdown(report), encoding="utf-8")
-        return findings_markdown(report), similar_html(report), gr.update(value=str(path), visible=True)
+        return inert_markdown(findings_markdown(report)), similar_html(report), gr.update(value=str(path), visible=True)
 
     upload.change(load, upload, text)
     run.click(review, [text, kind], [findings, similar, download], api_name="check")

@@ -14,6 +14,7 @@ from ..formats import KIND_LABELS
 from ..models import GENRE_LABELS, filters_for
 from ..similar import VERDICT_LABELS
 from .context import WebContext
+from .inert import inert_markdown
 
 KIND_CHOICES = [(label, kind) for kind, label in KIND_LABELS.items()]
 INTRO = ("输入主题即可生成初稿：各部分的内容摘自文库中的提案、答复、政策和社情民意信息，每句后的 [n] 指向下方“引用材料”；"
@@ -23,8 +24,8 @@ INTRO = ("输入主题即可生成初稿：各部分的内容摘自文库中的�
 def similar_markdown(similar) -> str:
     if not similar:
         return "未发现相同主题的以往提案或答复。"
-    rows = ["| 判断 | 相似度 | 文种 | 标题 |", "|---|---|---|---|"]
-    rows += [f"| {VERDICT_LABELS[d.verdict]} | {d.score:.2f} | {GENRE_LABELS.get(d.genre, d.genre)} | {d.title} |"
+    rows = ["| 判断 | 重合度 | 文种 | 标题 |", "|---|---|---|---|"]
+    rows += [f"| {VERDICT_LABELS[d.verdict]} | {d.similarity_label} | {GENRE_LABELS.get(d.genre, d.genre)} | {d.title} |"
              for d in similar]
     return "\n".join(rows)
 
@@ -35,7 +36,7 @@ def departments_markdown(draft: Draft) -> str:
     titles = {s.doc_id: s.title for s in draft.sources}
     lines = []
     for dep in draft.departments:
-        evidence = "；".join(titles.get(d, d) for d in dep.evidence)
+        evidence = "；".join(titles.get(d, d) for d in dep.evidence) or "建议内容涉及其职责"
         lines.append(f"- **{dep.name}**（{dep.role}）— 依据：{evidence}")
     return "\n".join(lines)
 
@@ -88,9 +89,12 @@ def build(ctx: WebContext) -> None:
                                     region=region_text or "", sector=sector_text or "", filters=filters_for(user))
         docx_path, md_path = save_exports(draft, ctx.download_folder("draft-"))
         cited = len(draft.sources)
-        note = f"已生成{draft.label}初稿，引用 {cited} 段材料。" + (f" {draft.notice}" if draft.notice else "")
-        return (html.escape(note), to_markdown(draft), similar_markdown(draft.similar), departments_markdown(draft),
-                sources_markdown(draft), gr.update(value=docx_path, visible=True), gr.update(value=md_path, visible=True))
+        note = f"已生成{draft.label}初稿，引用 {cited} 份文件。" + (f" {draft.notice}" if draft.notice else "")
+        if draft.coverage:
+            note = f"{draft.coverage}\n\n{note}"
+        return (html.escape(note), inert_markdown(to_markdown(draft)), inert_markdown(similar_markdown(draft.similar)),
+                inert_markdown(departments_markdown(draft)), inert_markdown(sources_markdown(draft)),
+                gr.update(value=docx_path, visible=True), gr.update(value=md_path, visible=True))
 
     run.click(generate, [topic, kind, notes, region, sector],
               [status, preview, similar, departments, sources, docx_button, md_button], api_name="draft")

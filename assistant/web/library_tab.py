@@ -20,6 +20,7 @@ from ..models import GENRE_LABELS, GENRES, User
 from ..registry import DocumentRecord
 from ..service import NotFound
 from .context import WebContext
+from .inert import inert_markdown
 
 VISIBILITY_LABELS = {"public": "公开", "internal": "内部"}
 FIELD_LABELS = {"title": "标题", "genre": "文种", "doc_number": "文号", "issuer": "发文机关", "date": "日期",
@@ -47,7 +48,7 @@ def _progress_fn(progress: gr.Progress):
 
 def _fail(exc: Exception) -> gr.Error:
     message = exc.args[0] if isinstance(exc, (NotFound, KeyError)) and exc.args else str(exc)
-    return gr.Error(message, print_exception=False)
+    return gr.Error(message, title="无法完成", print_exception=False)
 
 
 def document_rows(library: Library, records: list[DocumentRecord]) -> pd.DataFrame:
@@ -90,7 +91,8 @@ def build(ctx: WebContext) -> None:
                 upload_button = gr.Button("上传并入库", variant="primary", elem_id="library-upload-button")
                 upload_summary = gr.Markdown(elem_id="library-upload-summary")
                 upload_results = gr.Dataframe(_empty(RESULT_COLUMNS), label="逐个文件的结果", interactive=False,
-                                              wrap=True, elem_id="library-upload-results")
+                                              wrap=True, elem_id="library-upload-results",
+                                              column_widths=["20%", "8%", "30%", "14%", "28%"])
             with gr.Tab("文档", id="library-documents"):
                 with gr.Row():
                     filter_genre = gr.Dropdown([("全部文种", "")] + GENRE_CHOICES, value="", label="文种")
@@ -99,7 +101,8 @@ def build(ctx: WebContext) -> None:
                                                     value="", label="可见范围")
                     filter_query = gr.Textbox(label="标题或文号", placeholder="输入关键词")
                 docs_table = gr.Dataframe(_empty(DOC_COLUMNS), label="文档（点击一行查看）", interactive=False,
-                                          wrap=True, max_height=400, elem_id="library-docs")
+                                          wrap=True, max_height=400, elem_id="library-docs",
+                                          column_widths=["14%", "38%", "8%", "6%", "8%", "6%", "20%"])
                 with gr.Group():
                     doc_id = gr.Textbox(label="文档编号", elem_id="library-doc-id")
                     meta_view = gr.Markdown(elem_id="library-doc-detail")
@@ -147,7 +150,8 @@ def build(ctx: WebContext) -> None:
             report = library.upload(user, files_in, overrides, _progress_fn(progress), bool(replace_same_name))
         except (PermissionError, ValueError, NotFound) as exc:
             raise _fail(exc) from None
-        rows = [[r.name, r.label, r.reason, r.doc_id or "", r.title or ""] for r in report.results]
+        rows = [[r.name, r.label, "替换了同名文件的旧版本" if r.replaced else r.reason, r.doc_id or "", r.title or ""]
+                for r in report.results]
         return pd.DataFrame(rows, columns=RESULT_COLUMNS), report.summary()
 
     def list_documents(genre: str, year: str, visibility: str, query: str, request: gr.Request):
@@ -178,7 +182,7 @@ def build(ctx: WebContext) -> None:
             lines.append(f"- 人工设定的字段：{'、'.join(FIELD_LABELS.get(k, k) for k in sorted(view.record.overrides))}")
         chunks = pd.DataFrame([[c.ordinal + 1, c.page or "", c.heading, c.text] for c in view.chunks],
                               columns=CHUNK_COLUMNS)
-        return ("\n".join(lines), meta.title, meta.genre, meta.year, meta.issuer or "", meta.visibility,
+        return (inert_markdown("\n".join(lines)), meta.title, meta.genre, meta.year, meta.issuer or "", meta.visibility,
                 view.text, chunks)
 
     def update_document(selected: str, title: str, genre: str, year, issuer: str, visibility: str,
@@ -192,7 +196,7 @@ def build(ctx: WebContext) -> None:
             record = library.update(user, selected.strip(), **fields)
         except (PermissionError, ValueError, NotFound) as exc:
             raise _fail(exc) from None
-        return f"已保存：{record.meta.title}（{VISIBILITY_LABELS.get(record.meta.visibility)}）"
+        return inert_markdown(f"已保存：{record.meta.title}（{VISIBILITY_LABELS.get(record.meta.visibility)}）")
 
     def delete_document(selected: str, confirmed: bool, request: gr.Request):
         user = ctx.viewer(request)
@@ -202,10 +206,12 @@ def build(ctx: WebContext) -> None:
             require_staff(user)  # the Library checks again; this only orders the messages
             if not confirmed:
                 raise ValueError("请先勾选“确认删除”")
+            titles = {selected.strip(): library.view(user, selected.strip()).record.meta.title}
             removed = library.delete(user, [selected.strip()])
         except (PermissionError, ValueError, NotFound) as exc:
             raise _fail(exc) from None
-        return f"已删除 {len(removed)} 篇文档：{'、'.join(removed)}", False, ""
+        names = "、".join(f"《{titles.get(d, d)}》" for d in removed)
+        return inert_markdown(f"已删除 {len(removed)} 篇文档：{names}"), False, ""
 
     def reindex_documents(request: gr.Request, progress=gr.Progress()):
         user = ctx.viewer(request)
