@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 
 from .citations import verify
 from .config import Settings
-from .evidence import Evidence, Unit, candidate_units, choose, coverage
+from .evidence import Evidence, Unit, candidate_units, choose, coverage, disagree
 from .llm import ChatModel, Message, ModelUnavailable, fill, load_prompt, source_block
 from .models import SearchHit, Source
 from .specifics import missing, question_specifics
@@ -163,8 +163,8 @@ def plan_answer(question: Question, hits: Sequence[SearchHit], texts: Mapping[st
     most of what the question is about (IDF-weighted coverage below ``min_coverage``), or when it
     lacks a specific the question names (a year, place, number, title) and little else matches.
     A specific missing from otherwise matching evidence gives an answer with a caveat instead; so
-    does a phrase of the question that no document contains (``unseen``: "预算收入" when the library
-    speaks of 预算 and of 收入 but never of 预算收入).
+    does a phrase of the question that no document contains (``unseen``: "预算收入" when the evidence
+    speaks of 预算 and of 收入 but no document ever of 预算收入).
     """
     if not hits:
         return Plan(Evidence(), True, 0.0)
@@ -182,14 +182,16 @@ def plan_answer(question: Question, hits: Sequence[SearchHit], texts: Mapping[st
     quoted = described + " " + " ".join(u.text for u in evidence.units)
     documents = " ".join(texts.get(h.doc_id, h.text) for h in chosen)
     absent = missing(wanted, quoted, documents)
+    phrases = []
     if evidence.coverage < PHRASE_COVERAGE:  # every word found: the phrase is a paraphrase, not a new subject
-        absent += list(unseen)
-    if not absent:
+        phrases = list(unseen)
+    if not absent and not phrases:
         return Plan(evidence, False, backing)
     rest = {t: w for t, w in question.weights.items() if not any(t in a or a in t for a in absent)}
-    if not rest or coverage(rest, described + " ".join(u.text for u in evidence.units)) < CAVEAT_MIN_COVERAGE:
+    if absent and (not rest or coverage(rest, quoted) < CAVEAT_MIN_COVERAGE):
         return Plan(evidence, True, backing, missing=tuple(absent))
-    return Plan(evidence, False, backing, (_missing_caveat(absent, chosen[0]),), tuple(absent))
+    # a phrase the library never uses may be the member's own wording: a caveat, never a refusal
+    return Plan(evidence, False, backing, (_missing_caveat(absent + phrases, chosen[0]),), tuple(absent + phrases))
 
 
 def _missing_caveat(absent: Sequence[str], closest: SearchHit) -> str:
@@ -223,17 +225,6 @@ def document_line(hit: SearchHit, earlier: bool = False) -> str:
     return f"{lead}《{_short_title(hit.title)}》{f'（{details}）' if details else ''}{status}："
 
 
-_QUANTITY = re.compile(r"\d+(?:\.\d+)?\s*(万元|亿元|元|%|个工作日|工作日|天|台|户|人)")
-
-
-def _disagree(a: Sequence[str], b: Sequence[str]) -> bool:
-    """Two documents state different amounts in the same unit (e.g. 每台15万元 and 每台18万元)."""
-    qa = {(u, v) for text in a for v, u in [(m.group(0), m.group(1)) for m in _QUANTITY.finditer(text)]}
-    qb = {(u, v) for text in b for v, u in [(m.group(0), m.group(1)) for m in _QUANTITY.finditer(text)]}
-    units = {u for u, _ in qa} & {u for u, _ in qb}
-    return any({v for u, v in qa if u == unit} != {v for u, v in qb if u == unit} for unit in units)
-
-
 def compose_extractive(question: Question | str, hits: Sequence[SearchHit], texts: Mapping[str, str] | None = None,
                        evidence: Evidence | None = None) -> tuple[str, tuple[Source, ...]]:
     """The chosen units under a line naming their document, each followed by its ``[n]``.
@@ -255,7 +246,7 @@ def compose_extractive(question: Question | str, hits: Sequence[SearchHit], text
     if len(order) > 1:
         first = order[0]
         for other in order[1:]:
-            if _disagree([u.text for u in groups[first]], [u.text for u in groups[other]]):
+            if disagree([u.text for u in groups[first]], [u.text for u in groups[other]]):
                 newest = max((first, other), key=lambda d: _date_key(hits[groups[d][0].hit]))
                 older = other if newest == first else first
                 earlier.add(older)

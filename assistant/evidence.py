@@ -189,8 +189,9 @@ def passage_units(hit_index: int, text: str, start: int, end: int, title: str = 
                 nxt_end = text.find("\n", pos)
                 nxt_end = len(text) if nxt_end < 0 else nxt_end
                 item = text[pos:nxt_end]
-                if not _ITEM_START.match(item) or _ARTICLE_START.match(item) or _SECTION_START.match(item) \
-                        or is_bare_heading(item) or nxt_end - a > MAX_UNIT:
+                heading = is_bare_heading(item) and not item.rstrip().endswith(("；", ";", "。", "，"))
+                if (not _ITEM_START.match(item) or _ARTICLE_START.match(item) or _SECTION_START.match(item)
+                        or heading or nxt_end - a > MAX_UNIT):
                     break  # not a list item: a heading ("一、总体要求") opens the next section
                 stop, pos = nxt_end, nxt_end + 1
             if stop > b:
@@ -356,7 +357,11 @@ def choose(hits: Sequence[SearchHit], units: Sequence[Unit], terms: Mapping[str,
         elif doc in documents:
             if not (own >= 0.8 * best_own or (new_terms and own >= UNIT_MARGIN * best_own)):
                 continue
-        elif (len(documents) >= MAX_DOCUMENTS or relevance < OTHER_DOCUMENT_MARGIN * best_relevance
+        elif len(documents) >= MAX_DOCUMENTS:
+            continue
+        elif disagree([unit.text], [u.text for u in chosen]) and relevance >= PASSAGE_MARGIN * best_relevance:
+            pass  # another document states another amount of the same thing: the member must see both
+        elif (relevance < OTHER_DOCUMENT_MARGIN * best_relevance
               or sum(terms[t] for t in new_terms) < NEW_TERMS_SHARE * sum(terms.values())):
             continue  # another document only for what the first does not say
         if any(_overlaps(unit, other, hits) for other in chosen):
@@ -374,6 +379,17 @@ def choose(hits: Sequence[SearchHit], units: Sequence[Unit], terms: Mapping[str,
     order = {doc: i for i, doc in enumerate(documents)}
     chosen.sort(key=lambda u: (order[hits[u.hit].doc_id], u.start))
     return Evidence(chosen, best_relevance, coverage(terms, evidence_text))
+
+
+_QUANTITY = re.compile(r"\d+(?:\.\d+)?\s*(万元|亿元|元|%|个工作日|工作日|天|台|户|人)")
+
+
+def disagree(a: Sequence[str], b: Sequence[str]) -> bool:
+    """Two sets of statements give different amounts in the same unit (每台15万元 / 每台18万元)."""
+    qa = {(m.group(1), m.group(0)) for text in a for m in _QUANTITY.finditer(text)}
+    qb = {(m.group(1), m.group(0)) for text in b for m in _QUANTITY.finditer(text)}
+    units = {u for u, _ in qa} & {u for u, _ in qb}
+    return any({v for u, v in qa if u == unit} != {v for u, v in qb if u == unit} for unit in units)
 
 
 _CLAUSE_SPLIT = re.compile(r"[？?；;！!。]|，(?=[^，]{4,})")
