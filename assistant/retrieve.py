@@ -66,9 +66,9 @@ class Candidates:
 class _DocTable:
     """Per-generation arrays for filtering keyword results without touching SQLite."""
 
-    generation: int
+    generation: tuple[int, int]  # the keyword index's generation and row epoch
     docs: dict[str, DocumentRecord]
-    chunk_doc: list[str]
+    chunk_doc: list[str]  # document of each keyword-index row
 
     def mask(self, filters: SearchFilters) -> np.ndarray | None:
         def allowed(record: DocumentRecord) -> bool:
@@ -103,10 +103,12 @@ class Retriever:
 
     def _doc_table(self) -> _DocTable:
         keywords = self.index.keywords()
-        if self._table is None or self._table.generation != keywords.generation:
-            docs = {d.doc_id: d for d in self.index.documents()}
-            self._table = _DocTable(keywords.generation, docs, keywords.doc_ids)
-        return self._table
+        with keywords.lock:
+            key = (keywords.generation, keywords.epoch)
+            if self._table is None or self._table.generation != key:
+                docs = {d.doc_id: d for d in self.index.documents()}
+                self._table = _DocTable(key, docs, list(keywords.row_doc_ids))
+            return self._table
 
     def candidates(self, query: str, filters: SearchFilters) -> Candidates:
         depth = self.config.depth
@@ -116,20 +118,23 @@ class Retriever:
         keyword_scores: dict[str, np.ndarray] = {}
         keyword_rank: dict[str, dict[str, int]] = {name: {} for name in FIELDS}
         keywords = self.index.keywords()
-        if keywords.size:
-            mask = self._doc_table().mask(filters)
-            for name in FIELDS:
-                scores = keywords.scores(name, query_tokens(name, query))
-                if mask is not None:
-                    scores = np.where(mask, scores, 0.0)
-                top = np.argpartition(-scores, min(depth, scores.size - 1))[:depth]
-                top = top[np.argsort(-scores[top])]
-                for rank, position in enumerate(top, start=1):
-                    if scores[position] <= 0:
-                        break
-                    keyword_rank[name][keywords.chunk_ids[position]] = rank
-                keyword_scores[name] = scores  # kept whole: candidates of other retrievers need theirs too
-        chunk_ids = list(dict.fromkeys([*dense, *keyword_rank["chars"], *keyword_rank["words"]]))
+        tokens = {name: query_tokens(name, query) for name in FIELDS}
+        with keywords.lock:  # rows must not move (catch-up, compaction) between scoring and reading their ids
+            if keywords.size:
+                mask = self._doc_table().mask(filters)
+                for name in FIELDS:
+                    scores = keywords.scores(name, tokens[name])
+                    if mask is not None:
+                        scores = np.where(mask, scores, 0.0)
+                    top = np.argpartition(-scores, min(depth, scores.size - 1))[:depth]
+                    top = top[np.argsort(-scores[top])]
+                    for rank, position in enumerate(top, start=1):
+                        if scores[position] <= 0:
+                            break
+                        keyword_rank[name][keywords.row_chunk_ids[position]] = rank
+                    keyword_scores[name] = scores  # kept whole: candidates of other retrievers need theirs too
+            chunk_ids = list(dict.fromkeys([*dense, *keyword_rank["chars"], *keyword_rank["words"]]))
+            row_of = {c: keywords.position.get(c, -1) for c in chunk_ids}
         stored = self.index.registry.stored_chunks(chunk_ids)
         chunk_ids = [c for c in chunk_ids if c in stored]  # drop stale ids of documents being rewritten
         missing = [c for c in chunk_ids if c not in dense]
@@ -141,7 +146,7 @@ class Retriever:
         def column(values: dict, default: float = 0.0) -> np.ndarray:
             return np.array([values.get(c, default) for c in chunk_ids], dtype=np.float64)
 
-        positions = np.array([keywords.position.get(c, -1) for c in chunk_ids], dtype=np.int64)
+        positions = np.array([row_of[c] for c in chunk_ids], dtype=np.int64)
 
         def keyword_column(name: str) -> np.ndarray:
             scores = keyword_scores.get(name)

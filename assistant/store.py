@@ -13,6 +13,7 @@ finishes ``rewriting`` ones from the registry, so an interrupted edit loses noth
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -67,18 +68,22 @@ class Index:
         self.embedder = embedder or make_embedder(settings)
         self.vectors = VectorStore.open(settings, self.embedder.model_id)
         self._keywords: KeywordIndex | None = None
+        self._keywords_lock = threading.Lock()
         self.embedded_count = 0  # texts actually sent to the embedding model by this instance
 
     def close(self) -> None:
+        if self._keywords is not None:
+            self._keywords.close()
         self.registry.close()
         self.cache.close()
 
     # -- reading ----------------------------------------------------------------------
     def keywords(self) -> KeywordIndex:
-        generation = self.registry.generation()
-        if self._keywords is None or self._keywords.generation != generation:
-            self._keywords = KeywordIndex.load_or_build(self.registry, self.folder / "keyword")
-        return self._keywords
+        """The keyword index, caught up with the registry (whoever wrote it: this process or another)."""
+        with self._keywords_lock:
+            if self._keywords is None:
+                self._keywords = KeywordIndex.open(self.registry.path, self.folder / "keyword")
+        return self._keywords.catch_up(self.registry.path)
 
     def documents(self) -> list[DocumentRecord]:
         return self.registry.documents()
