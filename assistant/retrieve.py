@@ -7,6 +7,7 @@ receives an internal document from any path. Near-duplicate chunks are collapsed
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Container
 from dataclasses import dataclass, field
 
@@ -16,11 +17,13 @@ from .keyword_index import FIELDS, query_tokens
 from .models import Chunk, SearchFilters, SearchHit
 from .rank import adjacent_pairs, feature_matrix, load_ranker
 from .registry import DocumentRecord
+from .rerank import Reranker, RerankError, make_reranker
 from .store import Index
 from .tokenize import char_ngrams, word_tokens
 
 
 METHODS = ("ranker", "rrf", "rrf3", "dense", "chars", "words")
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -32,6 +35,7 @@ class RetrievalConfig:
     method: str = "ranker"
     depth: int = 100  # candidates taken from each retriever
     rrf_k: int = 60
+    rerank: bool = True  # re-score the best candidates with the reranker server, when one is configured
 
     def __post_init__(self) -> None:
         if self.method not in METHODS:
@@ -96,9 +100,10 @@ def _near_duplicate(a: set[str], b: set[str], threshold: float = 0.85) -> bool:
 
 
 class Retriever:
-    def __init__(self, index: Index, config: RetrievalConfig | None = None):
+    def __init__(self, index: Index, config: RetrievalConfig | None = None, reranker: Reranker | None = None):
         self.index = index
         self.config = config or RetrievalConfig()
+        self.reranker = reranker or make_reranker(index.settings)
         self._table: _DocTable | None = None
 
     def _doc_table(self) -> _DocTable:
@@ -198,6 +203,10 @@ class Retriever:
         order = sorted(fused, key=lambda c: -fused[c])
         chunks = dict(zip(found.chunk_ids, found.chunks))
         docs = self._doc_table().docs
+        reranked: dict[str, float] = {}
+        if self.reranker is not None and self.config.rerank:
+            texts = {c: text for c, text, chunk in zip(found.chunk_ids, found.texts, found.chunks) if chunk.doc_id in docs}
+            order, reranked = self.rerank(query, order, texts)
         picked = pick_hits(order, chunks, docs, k, per_doc)
         hits: list[SearchHit] = []
         for chunk_id, twins in picked:
@@ -210,9 +219,23 @@ class Retriever:
                 page=chunk.page, heading=chunk.heading, text=chunk.text, doc_number=meta.doc_number,
                 issuer=meta.issuer, date=meta.date, year=meta.year, start=chunk.start, end=chunk.end,
                 external_id=meta.extra.get("external_id"), similarity=similarity[chunk_id],
-                near_duplicates=tuple(twins), status=meta.extra.get("status"),
+                near_duplicates=tuple(twins), status=meta.extra.get("status"), rerank_score=reranked.get(chunk_id),
             ))
         return hits
+
+    def rerank(self, query: str, order: list[str], texts: dict[str, str]) -> tuple[list[str], dict[str, float]]:
+        """The ranker's best candidates (those with a text in ``texts``: title > heading + passage)
+        re-ordered by the reranker server, and its scores. On a timeout or an error the ranker's
+        order stands (logged)."""
+        top = [c for c in order if c in texts][: self.reranker.top]
+        try:
+            scores = self.reranker.scores(query, [texts[c] for c in top])
+        except RerankError as exc:
+            log.warning("reranker unavailable, keeping the ranker's order: %s", exc)
+            return order, {}
+        by_chunk = dict(zip(top, scores))
+        head = sorted(top, key=lambda c: -by_chunk[c])  # stable: ties keep the ranker's order
+        return head + [c for c in order if c not in by_chunk], by_chunk
 
 
 def pick_hits(order: list[str], chunks: dict[str, Chunk], live_docs: Container[str], k: int,
