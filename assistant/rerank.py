@@ -32,6 +32,7 @@ class Reranker:
         self.base_url = self.base_url.rstrip("/")
         if not self.base_url.endswith("/v1"):
             self.base_url += "/v1"
+        self._client: httpx.Client | None = None  # one connection pool for every query
 
     def scores(self, query: str, documents: list[str]) -> list[float]:
         """One relevance score per document, in the documents' order (higher is more relevant)."""
@@ -41,7 +42,9 @@ class Reranker:
         body = {"model": self.model, "query": query, "documents": documents, "top_n": len(documents),
                 "return_documents": False}
         try:
-            response = httpx.post(f"{self.base_url}/rerank", json=body, headers=headers, timeout=self.timeout)
+            if self._client is None:
+                self._client = httpx.Client(timeout=self.timeout)
+            response = self._client.post(f"{self.base_url}/rerank", json=body, headers=headers)
             response.raise_for_status()
             results = response.json()["results"]
             found = {int(item["index"]): float(item["relevance_score"]) for item in results}

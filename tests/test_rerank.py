@@ -98,12 +98,11 @@ def test_a_failing_reranker_leaves_the_rankers_order(corpus_assistant, rerank_se
     plain = Retriever(corpus_assistant.index).search(QUERY, k=5)
     retriever = Retriever(corpus_assistant.index, reranker=Reranker(rerank_server.url, "m", timeout=0.5))
     with caplog.at_level(logging.WARNING, logger="assistant.retrieve"):
-        started = time.perf_counter()
         hits = retriever.search(QUERY, k=5)
-    assert time.perf_counter() - started < 1.8  # the timeout bounds the wait
     assert [h.chunk_id for h in hits] == [h.chunk_id for h in plain]
     assert all(h.rerank_score is None for h in hits)
-    assert any("reranker unavailable" in r.getMessage() for r in caplog.records)
+    [line] = [r.getMessage() for r in caplog.records if "reranker unavailable" in r.getMessage()]
+    assert {"error": "500", "slow": "timed out", "partial": "scored 1 of"}[mode] in line
 
 
 def test_reranker_settings():
