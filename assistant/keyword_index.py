@@ -40,7 +40,8 @@ K1, B = 1.2, 0.75
 EMPTY = "∅"  # the token of a chunk without any (as the bm25s index had)
 FORMAT = 2
 MAX_DELTA_SEGMENTS = 8  # small segments are merged into one beyond this
-SAVE_MIN_ROWS, SAVE_SHARE = 2000, 0.05  # snapshot again once this many rows (or this share) changed
+SAVE_MIN_ROWS, SAVE_SHARE = 1000, 0.05  # snapshot again once this many rows (or this share) changed
+SAVE_ON_OPEN_ROWS = 200  # a process that had to catch up more than this at start saves for the next one
 log = logging.getLogger(__name__)
 
 
@@ -403,9 +404,8 @@ class KeywordIndex:
     def open(cls, registry_path: Path, folder: Path) -> "KeywordIndex":
         """The snapshot, caught up with the registry (built from it when there is no snapshot)."""
         index = cls.load(folder)
-        fresh = not index.stamps
         index.catch_up(registry_path)
-        if fresh and index.size and index.changed_rows:
+        if index.changed_rows > SAVE_ON_OPEN_ROWS or (index.changed_rows and not (folder / "manifest.json").is_file()):
             index.save()
         return index
 

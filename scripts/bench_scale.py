@@ -92,12 +92,12 @@ def law_files() -> list[Path]:
 
 
 def variant(path: Path, number: int, work: Path) -> Path:
-    """The law under a numbered header: different content, same shape."""
+    """The law with a numbered line under its title: different content, same shape."""
     out = work / "variants" / f"v{number}" / path.relative_to(LAWS)
     if not out.is_file():
         out.parent.mkdir(parents=True, exist_ok=True)
-        text = path.read_text(encoding="utf-8")
-        out.write_text(f"（样本第{number}套）\n{text}", encoding="utf-8")
+        title, _, rest = path.read_text(encoding="utf-8").partition("\n")
+        out.write_text(f"{title}\n（样本第{number}套）\n{rest}", encoding="utf-8")
     return out
 
 
@@ -195,6 +195,7 @@ def measure_serve(index: Path, embed_url: str) -> dict:
 
 def run(sizes: list[int], work: Path, serve: bool) -> dict:
     from assistant.config import load_settings
+    from assistant.retrieve import RetrievalConfig, Retriever
     from assistant.service import Assistant
 
     work.mkdir(parents=True, exist_ok=True)
@@ -233,9 +234,12 @@ def run(sizes: list[int], work: Path, serve: bool) -> dict:
             add_s = time.perf_counter() - started
             new_doc = next(r.doc_id for r in report.files if r.status == "added")
             started = time.perf_counter()
-            hits = assistant.search("样本第999套 " + extra.read_text(encoding="utf-8").splitlines()[1].lstrip("# ")[:30], k=10)
+            assistant.search("预热", k=1)  # the first search catches the keyword index up
             add_search_s = time.perf_counter() - started
-            found = any(h.doc_id == new_doc for h in hits)
+            title = extra.read_text(encoding="utf-8").partition("\n")[0].lstrip("# ")
+            # the fake vectors make the ranker's order meaningless: ask the character BM25 retriever alone
+            hits = Retriever(assistant.index, RetrievalConfig(method="chars")).search(f"{title} 样本第999套", k=3)
+            found = bool(hits) and hits[0].doc_id == new_doc
             started = time.perf_counter()
             assistant.remove([new_doc])
             remove_s = time.perf_counter() - started
@@ -252,7 +256,8 @@ def run(sizes: list[int], work: Path, serve: bool) -> dict:
                     "p95": round(percentile([t - e for t, e in timings], 95), 1)},
                 "fake_query_embedding_ms_p50": round(percentile(embeds, 50), 1),
                 "add_one_document": {"chunks": report.chunks - chunks, "ingest_s": round(add_s, 2),
-                                     "first_search_s": round(add_search_s, 2), "found_by_keyword_search": found},
+                                     "first_search_s": round(add_search_s, 2), "first_by_keyword_search": found,
+                                     "keyword_searchable_after_s": round(add_s + add_search_s, 2)},
                 "remove_one_document": {"remove_s": round(remove_s, 2), "first_search_s": round(remove_search_s, 2)},
             }
             if serve:
