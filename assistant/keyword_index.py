@@ -22,7 +22,6 @@ from __future__ import annotations
 import fcntl
 import json
 import logging
-import math
 import os
 import shutil
 import sqlite3
@@ -127,6 +126,7 @@ class _Field:
     segments: list[Segment] = field(default_factory=list)  # segments[0] is the base, the rest are recent
     lengths: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))  # tokens per row
     total_length: float = 0.0  # over live rows
+    norm: tuple[float, np.ndarray] | None = None  # (average length, length normalisation per row)
 
     def term_ids(self, tokens: list[str], grow: bool = False) -> np.ndarray:
         if grow:
@@ -178,7 +178,8 @@ class KeywordIndex:
     def scores(self, field_name: str, tokens: list[str]) -> np.ndarray:
         """BM25 score of every row (``row_chunk_ids`` order; dead rows 0) for the query tokens.
 
-        Repeated query tokens count again, as in bm25s; unknown tokens are ignored."""
+        Repeated query tokens count again, as in bm25s; unknown tokens are ignored. All postings
+        of the query's terms are scored in one vectorised pass."""
         with self.lock:
             n = self.rows
             fld = self.fields.get(field_name)
@@ -187,35 +188,36 @@ class KeywordIndex:
             if not len(ids) or not live:
                 return np.zeros(n, dtype=np.float32)
             unique, weight = np.unique(ids, return_counts=True)
-            postings: list[list[tuple[np.ndarray, np.ndarray]]] = [[] for _ in unique]
+            found_rows, found_tf, term_of = [], [], []
             for segment in fld.segments:
                 for i, rows, tf in segment.lookup(unique):
-                    postings[i].append((rows, tf))
-            alive, lengths = self.alive, fld.lengths
-            avg = fld.total_length / live
-            all_rows, all_scores = [], []
-            for count, parts in zip(weight, postings):
-                if not parts:
-                    continue
-                rows = np.concatenate([p[0] for p in parts]) if len(parts) > 1 else parts[0][0]
-                tf = np.concatenate([p[1] for p in parts]) if len(parts) > 1 else parts[0][1]
-                ok = alive[rows]
-                rows, tf = rows[ok], tf[ok]
-                df = len(rows)
-                if not df:
-                    continue
-                idf = math.log(1 + (live - df + 0.5) / (df + 0.5))
-                norm = K1 * ((1 - B) + B * lengths[rows] / avg)
-                all_rows.append(rows)
-                all_scores.append((count * idf) * tf / (tf + norm))
-            if not all_rows:
+                    found_rows.append(rows)
+                    found_tf.append(tf)
+                    term_of.append(i)
+            if not found_rows:
                 return np.zeros(n, dtype=np.float32)
-            return np.bincount(np.concatenate(all_rows), weights=np.concatenate(all_scores),
-                               minlength=n).astype(np.float32)
+            sizes = np.fromiter((len(r) for r in found_rows), dtype=np.int64, count=len(found_rows))
+            rows = np.concatenate(found_rows)
+            tf = np.concatenate(found_tf)
+            alive = None if live == n else self.alive[rows]
+            if alive is None:
+                part_df = sizes
+            else:
+                part_df = np.add.reduceat(alive.astype(np.int64), np.concatenate([[0], np.cumsum(sizes)[:-1]]))
+            df = np.bincount(term_of, weights=part_df, minlength=len(unique))
+            idf = (np.log1p((live - df + 0.5) / (df + 0.5)) * weight).astype(np.float32)
+            contribution = np.repeat(idf[term_of], sizes) * tf / (tf + self._length_norm(fld)[rows])
+            if alive is not None:
+                contribution *= alive
+            return np.bincount(rows, weights=contribution, minlength=n).astype(np.float32)
 
-    def doc_frequency(self, field_name: str, token: str) -> int:
-        """How many live chunks contain ``token``."""
-        return int((self.scores(field_name, [token]) > 0).sum())
+    def _length_norm(self, fld: _Field) -> np.ndarray:
+        """k1·(1 − b + b·length/average length) of every row, kept while the average stays the same."""
+        average = fld.total_length / max(self.size, 1)
+        cached = fld.norm
+        if cached is None or cached[0] != average or len(cached[1]) != len(fld.lengths):
+            fld.norm = (average, (K1 * ((1 - B) + B * fld.lengths / average)).astype(np.float32))
+        return fld.norm[1]
 
     # -- following the registry ------------------------------------------------------------
     def catch_up(self, registry_path: Path) -> "KeywordIndex":

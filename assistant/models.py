@@ -138,7 +138,6 @@ class SearchHit:
     def to_json(self) -> dict:
         extra = {"rerank_score": round(self.rerank_score, 6)} if self.rerank_score is not None else {}
         return {
-            **extra,
             "rank": self.rank,
             "score": round(self.score, 6),
             "doc_id": self.doc_id,
@@ -149,6 +148,7 @@ class SearchHit:
             "page": self.page,
             "heading": self.heading,
             "text": self.text,
+            **extra,
         }
 
 
