@@ -238,7 +238,7 @@ class KeywordIndex:
                 if self.rows and dead_rows + self.rows - self.size > max(self.size, 1000):
                     self._reset()  # mostly dead: start again from every ready chunk rather than carry the dead
                     gone, new, dead_rows = [], list(stamps), 0
-                rows = _chunk_rows(db, new)
+                rows = _chunk_rows(db, sorted(new))  # doc id, chunk order: ties rank as before
             finally:
                 db.execute("COMMIT")
             self._remove(gone)
