@@ -345,8 +345,8 @@ class KeywordIndex:
         if self.folder is None:
             return
         with self.lock, _file_lock(self.folder):
-            if self.rows != self.size:
-                self.compact()
+            if self.rows != self.size or any(len(f.segments) > 1 for f in self.fields.values()):
+                self.compact()  # the snapshot holds one segment per field, live rows only
             tmp = self.folder.with_name(f"{self.folder.name}.tmp-{os.getpid()}-{threading.get_ident()}")
             shutil.rmtree(tmp, ignore_errors=True)
             tmp.mkdir(parents=True)

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from assistant.ingest import prepare
+from assistant import keyword_index
 from assistant.keyword_index import FIELDS, KeywordIndex, query_tokens, row_tokens
 from assistant.models import CleanText, DocMeta
 from assistant.registry import Registry
@@ -49,6 +50,15 @@ def _rebuilt_scores(registry: Registry, field: str, query: str) -> dict[str, flo
     model.index([row_tokens(field, r[2], r[3]) for r in rows], show_progress=False)
     scores = model.get_scores(query_tokens(field, query))
     return {r[0]: float(s) for r, s in zip(rows, scores)}
+
+
+def _scores_array(registry: Registry, index: KeywordIndex, tokens: list[str]) -> np.ndarray:
+    """bm25s's chars scores of the registry's chunks, in the index's row order."""
+    rows = registry.ready_chunk_rows()
+    model = bm25s.BM25(k1=1.2, b=0.75)
+    model.index([row_tokens("chars", r[2], r[3]) for r in rows], show_progress=False)
+    by_chunk = dict(zip((r[0] for r in rows), model.get_scores(tokens)))
+    return np.array([by_chunk[c] for c in index.row_chunk_ids], dtype=np.float32)
 
 
 def _scores(index: KeywordIndex, field: str, query: str) -> dict[str, float]:
@@ -108,7 +118,7 @@ def test_adding_one_document_touches_only_its_chunks(tmp_path, texts):
     assert doc_id not in index.doc_ids
 
 
-def test_restart_loads_the_snapshot_and_catches_up_what_changed_since(tmp_path, texts):
+def test_restart_loads_the_snapshot_and_catches_up_what_changed_since(tmp_path, texts, monkeypatch):
     registry = Registry(tmp_path / "registry.sqlite")
     for title, text in texts[:10]:
         _store(registry, title, text)
@@ -117,6 +127,15 @@ def test_restart_loads_the_snapshot_and_catches_up_what_changed_since(tmp_path, 
     reopened = KeywordIndex.open(registry.path, tmp_path / "keyword")
     assert reopened.changed_rows == len(registry.chunks_of(written_later))
     assert written_later in reopened.doc_ids and reopened.size == len(registry.ready_chunk_rows())
+    # a process that catches up enough at start saves for the next one: the snapshot holds everything
+    monkeypatch.setattr(keyword_index, "SAVE_ON_OPEN_ROWS", 0)
+    another = _store(registry, *texts[11])
+    KeywordIndex.open(registry.path, tmp_path / "keyword")
+    loaded = KeywordIndex.load(tmp_path / "keyword")
+    assert loaded.generation == registry.generation() and loaded.changed_rows == 0
+    query = query_tokens("chars", texts[11][1][:20])
+    assert loaded.scores("chars", query).argmax() in loaded.doc_rows[another]
+    assert np.allclose(loaded.scores("chars", query), _scores_array(registry, loaded, query), rtol=1e-4)
     # an unreadable snapshot is rebuilt from the registry, never trusted
     (tmp_path / "keyword" / "rows.json").write_text("{broken", encoding="utf-8")
     rebuilt = KeywordIndex.open(registry.path, tmp_path / "keyword")
