@@ -235,7 +235,7 @@ def cmd_eval(args) -> int:
     progress = TerminalProgress()
     try:
         result = evaluate(load_settings(index=args.index), Path(args.beir_dir), k=args.k, progress=progress,
-                          config=RetrievalConfig(method=args.method))
+                          config=RetrievalConfig(method=args.method), rerank=args.rerank)
     finally:
         progress.close()
     if args.json:
@@ -485,6 +485,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--k", type=int, default=10)
     p.add_argument("--method", default="ranker", choices=("ranker", "rrf", "rrf3", "dense", "chars", "words"),
                    help="fusion method (ablations); the product always uses ranker")
+    p.add_argument("--rerank", action="store_true", help="re-score the best candidates with the reranker (rerank_url)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_eval)
 

@@ -35,6 +35,12 @@ class Settings:
     chunk_target: int = 350
     chunk_max: int = 500
     # Retrieval.
+    # Reranker (optional): a Jina/Cohere-style /v1/rerank endpoint re-scores the ranker's best candidates.
+    rerank_url: str | None = None
+    rerank_model: str = "bge-reranker-v2-m3"
+    rerank_api_key: str | None = None
+    rerank_top: int = 30  # candidates sent to the reranker
+    rerank_timeout: float = 10.0  # seconds before the ranker's own order is kept
     # Answers: refuse below this support (best cosine similarity + 0.05 × query-term coverage of the
     # top passages); calibrated with scripts/calibrate_refusal.py for multilingual-e5-small.
     refusal_threshold: float = 0.888

@@ -68,6 +68,7 @@ class OpenAIEmbedder:
         self.base_url = self.base_url.rstrip("/")
         if not self.base_url.endswith("/v1"):
             self.base_url += "/v1"
+        self._client: httpx.Client | None = None  # one connection pool: no TLS/TCP set-up per query
         if not self.model_id:
             self.model_id = "openai-" + re.sub(r"[^A-Za-z0-9]+", "-", self.model).strip("-").lower()
 
@@ -75,7 +76,9 @@ class OpenAIEmbedder:
         headers = {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
         body = {"model": self.model, "input": texts, "input_type": input_type, "encoding_format": "float"}
         try:
-            response = httpx.post(f"{self.base_url}/embeddings", json=body, headers=headers, timeout=self.timeout)
+            if self._client is None:
+                self._client = httpx.Client(timeout=self.timeout)
+            response = self._client.post(f"{self.base_url}/embeddings", json=body, headers=headers)
             response.raise_for_status()
             data = sorted(response.json()["data"], key=lambda item: item["index"])
         except (httpx.HTTPError, KeyError, ValueError) as exc:

@@ -24,7 +24,7 @@ CREATE TABLE IF NOT EXISTS embeddings (
 
 class EmbeddingCache:
     def __init__(self, path: Path):
-        self.db = open_database(path, SCHEMA)
+        self.db = open_database(path, SCHEMA, synchronous="NORMAL")  # a cache: losing the last batch on power loss costs one re-embedding
 
     def close(self) -> None:
         self.db.close()

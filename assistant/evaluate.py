@@ -107,12 +107,14 @@ def metrics(rankings: dict[str, list[str]], qrels: dict[str, dict[str, int]], k:
 
 
 def evaluate(settings: Settings, folder: Path, k: int = 10, progress: ProgressFn = no_progress,
-             config: RetrievalConfig | None = None) -> dict:
-    """Metrics of the production retriever (or of an ablation ``config``) on one BEIR set."""
+             config: RetrievalConfig | None = None, rerank: bool = False) -> dict:
+    """Metrics of the production retriever (or of an ablation ``config``) on one BEIR set; with
+    ``rerank`` its best candidates are re-scored by the configured reranker server."""
+    if rerank and not settings.rerank_url:
+        raise ValueError("--rerank 需要先配置重排序服务（rerank_url）")
     beir = load_beir(folder)
     assistant = open_eval_index(settings, beir, progress)
-    if config is not None:
-        assistant.retriever.config = config
+    assistant.retriever.config = replace(config or RetrievalConfig(), rerank=rerank)
     try:
         doc_passages = passage_ids_by_doc(assistant)
         assistant.search("预热", k=1)  # load the model and the keyword index before timing

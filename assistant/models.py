@@ -134,8 +134,10 @@ class SearchHit:
     similarity: float = 0.0  # cosine of query and chunk embeddings: an absolute relevance signal
     near_duplicates: tuple[str, ...] = ()  # other documents whose passage here was all but identical (folded in)
     status: str | None = None  # validity (时效): 现行有效 / 已修订 / 已废止 / 已失效, None when unknown
+    rerank_score: float | None = None  # the reranker server's relevance score, None when not reranked
 
     def to_json(self) -> dict:
+        extra = {"rerank_score": round(self.rerank_score, 6)} if self.rerank_score is not None else {}
         return {
             "rank": self.rank,
             "score": round(self.score, 6),
@@ -147,6 +149,7 @@ class SearchHit:
             "page": self.page,
             "heading": self.heading,
             "text": self.text,
+            **extra,
         }
 
 

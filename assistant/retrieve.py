@@ -7,6 +7,7 @@ receives an internal document from any path. Near-duplicate chunks are collapsed
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Container, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -17,6 +18,7 @@ from .keyword_index import FIELDS, query_tokens
 from .models import Chunk, SearchFilters, SearchHit
 from .rank import adjacent_pairs, feature_matrix, load_ranker
 from .registry import DocumentRecord
+from .rerank import Reranker, RerankError, make_reranker
 from .store import Index
 from .tokenize import char_ngrams, word_tokens
 
@@ -26,6 +28,7 @@ ABSENT_TERM_WEIGHT = 3.0  # weight of a term found in no chunk at all
 PHRASE_MIN_WEIGHT = 3.0  # words this common (提案, 建议, the city's name) do not make a subject together
 
 METHODS = ("ranker", "rrf", "rrf3", "dense", "chars", "words")
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,7 @@ class RetrievalConfig:
     method: str = "ranker"
     depth: int = 100  # candidates taken from each retriever
     rrf_k: int = 60
+    rerank: bool = True  # re-score the best candidates with the reranker server, when one is configured
 
     def __post_init__(self) -> None:
         if self.method not in METHODS:
@@ -71,9 +75,9 @@ class Candidates:
 class _DocTable:
     """Per-generation arrays for filtering keyword results without touching SQLite."""
 
-    generation: int
+    generation: tuple[int, int]  # the keyword index's generation and row epoch
     docs: dict[str, DocumentRecord]
-    chunk_doc: list[str]
+    chunk_doc: list[str]  # document of each keyword-index row
 
     def mask(self, filters: SearchFilters) -> np.ndarray | None:
         def allowed(record: DocumentRecord) -> bool:
@@ -103,17 +107,20 @@ def _near_duplicate(a: set[str], b: set[str], threshold: float = 0.85) -> bool:
 
 
 class Retriever:
-    def __init__(self, index: Index, config: RetrievalConfig | None = None):
+    def __init__(self, index: Index, config: RetrievalConfig | None = None, reranker: Reranker | None = None):
         self.index = index
         self.config = config or RetrievalConfig()
+        self.reranker = reranker or make_reranker(index.settings)
         self._table: _DocTable | None = None
 
     def _doc_table(self) -> _DocTable:
         keywords = self.index.keywords()
-        if self._table is None or self._table.generation != keywords.generation:
-            docs = {d.doc_id: d for d in self.index.documents()}
-            self._table = _DocTable(keywords.generation, docs, keywords.doc_ids)
-        return self._table
+        with keywords.lock:
+            key = (keywords.generation, keywords.epoch)
+            if self._table is None or self._table.generation != key:
+                docs = {d.doc_id: d for d in self.index.documents()}
+                self._table = _DocTable(key, docs, list(keywords.row_doc_ids))
+            return self._table
 
     def candidates(self, query: str, filters: SearchFilters) -> Candidates:
         depth = self.config.depth
@@ -123,20 +130,23 @@ class Retriever:
         keyword_scores: dict[str, np.ndarray] = {}
         keyword_rank: dict[str, dict[str, int]] = {name: {} for name in FIELDS}
         keywords = self.index.keywords()
-        if keywords.size:
-            mask = self._doc_table().mask(filters)
-            for name in FIELDS:
-                scores = keywords.scores(name, query_tokens(name, query))
-                if mask is not None:
-                    scores = np.where(mask, scores, 0.0)
-                top = np.argpartition(-scores, min(depth, scores.size - 1))[:depth]
-                top = top[np.argsort(-scores[top])]
-                for rank, position in enumerate(top, start=1):
-                    if scores[position] <= 0:
-                        break
-                    keyword_rank[name][keywords.chunk_ids[position]] = rank
-                keyword_scores[name] = scores  # kept whole: candidates of other retrievers need theirs too
-        chunk_ids = list(dict.fromkeys([*dense, *keyword_rank["chars"], *keyword_rank["words"]]))
+        tokens = {name: query_tokens(name, query) for name in FIELDS}
+        with keywords.lock:  # rows must not move (catch-up, compaction) between scoring and reading their ids
+            if keywords.size:
+                mask = self._doc_table().mask(filters)
+                for name in FIELDS:
+                    scores = keywords.scores(name, tokens[name])
+                    if mask is not None:
+                        scores = np.where(mask, scores, 0.0)
+                    top = np.argpartition(-scores, min(depth, scores.size - 1))[:depth]
+                    top = top[np.argsort(-scores[top])]
+                    for rank, position in enumerate(top, start=1):
+                        if scores[position] <= 0:
+                            break
+                        keyword_rank[name][keywords.row_chunk_ids[position]] = rank
+                    keyword_scores[name] = scores  # kept whole: candidates of other retrievers need theirs too
+            chunk_ids = list(dict.fromkeys([*dense, *keyword_rank["chars"], *keyword_rank["words"]]))
+            row_of = {c: keywords.position.get(c, -1) for c in chunk_ids}
         stored = self.index.registry.stored_chunks(chunk_ids)
         chunk_ids = [c for c in chunk_ids if c in stored]  # drop stale ids of documents being rewritten
         missing = [c for c in chunk_ids if c not in dense]
@@ -148,7 +158,7 @@ class Retriever:
         def column(values: dict, default: float = 0.0) -> np.ndarray:
             return np.array([values.get(c, default) for c in chunk_ids], dtype=np.float64)
 
-        positions = np.array([keywords.position.get(c, -1) for c in chunk_ids], dtype=np.int64)
+        positions = np.array([row_of[c] for c in chunk_ids], dtype=np.int64)
 
         def keyword_column(name: str) -> np.ndarray:
             scores = keyword_scores.get(name)
@@ -243,6 +253,10 @@ class Retriever:
         order = sorted(fused, key=lambda c: -fused[c])
         chunks = dict(zip(found.chunk_ids, found.chunks))
         docs = self._doc_table().docs
+        reranked: dict[str, float] = {}
+        if self.reranker is not None and self.config.rerank:
+            texts = {c: text for c, text, chunk in zip(found.chunk_ids, found.texts, found.chunks) if chunk.doc_id in docs}
+            order, reranked = self.rerank(query, order, texts)
         picked = pick_hits(order, chunks, docs, k, per_doc)
         hits: list[SearchHit] = []
         for chunk_id, twins in picked:
@@ -255,9 +269,23 @@ class Retriever:
                 page=chunk.page, heading=chunk.heading, text=chunk.text, doc_number=meta.doc_number,
                 issuer=meta.issuer, date=meta.date, year=meta.year, start=chunk.start, end=chunk.end,
                 external_id=meta.extra.get("external_id"), similarity=similarity[chunk_id],
-                near_duplicates=tuple(twins), status=meta.extra.get("status"),
+                near_duplicates=tuple(twins), status=meta.extra.get("status"), rerank_score=reranked.get(chunk_id),
             ))
         return hits
+
+    def rerank(self, query: str, order: list[str], texts: dict[str, str]) -> tuple[list[str], dict[str, float]]:
+        """The ranker's best candidates (those with a text in ``texts``: title > heading + passage)
+        re-ordered by the reranker server, and its scores. On a timeout or an error the ranker's
+        order stands (logged)."""
+        top = [c for c in order if c in texts][: self.reranker.top]
+        try:
+            scores = self.reranker.scores(query, [texts[c] for c in top])
+        except RerankError as exc:
+            log.warning("reranker unavailable, keeping the ranker's order: %s", exc)
+            return order, {}
+        by_chunk = dict(zip(top, scores))
+        head = sorted(top, key=lambda c: -by_chunk[c])  # stable: ties keep the ranker's order
+        return head + [c for c in order if c not in by_chunk], by_chunk
 
 
 def pick_hits(order: list[str], chunks: dict[str, Chunk], live_docs: Container[str], k: int,

@@ -19,6 +19,7 @@ gone, never to one still working.
 from __future__ import annotations
 
 import functools
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -87,6 +88,7 @@ class Index:
         fresh = settings.chroma_url or not VectorStore.embedded_open_here(settings)
         self.vectors = VectorStore.open(settings, self.embedder.model_id)
         self._keywords: KeywordIndex | None = None
+        self._keywords_lock = threading.Lock()
         self.embedded_count = 0  # texts actually sent to the embedding model by this instance
         self.lock = write_lock(self.folder)
         self.on_wait: WaitFn | None = None  # told when another process's write makes this one wait
@@ -96,6 +98,8 @@ class Index:
         self._vectors_generation = self.registry.generation() if fresh else -1
 
     def close(self) -> None:
+        if self._keywords is not None:
+            self._keywords.close()
         self.registry.close()
         self.cache.close()
 
@@ -129,10 +133,11 @@ class Index:
 
     # -- reading ----------------------------------------------------------------------
     def keywords(self) -> KeywordIndex:
-        generation = self.registry.generation()
-        if self._keywords is None or self._keywords.generation != generation:
-            self._keywords = KeywordIndex.load_or_build(self.registry, self.folder / "keyword")
-        return self._keywords
+        """The keyword index, caught up with the registry (whoever wrote it: this process or another)."""
+        with self._keywords_lock:
+            if self._keywords is None:
+                self._keywords = KeywordIndex.open(self.registry.path, self.folder / "keyword")
+        return self._keywords.catch_up(self.registry.path)
 
     def documents(self) -> list[DocumentRecord]:
         return self.registry.documents()

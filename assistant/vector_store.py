@@ -1,8 +1,13 @@
-"""Dense vectors in Chroma, through llama-index's ``ChromaVectorStore``.
+"""Dense vectors in Chroma: written through llama-index's ``ChromaVectorStore``, read directly.
 
 Embedded ``PersistentClient`` under ``<index>/chroma`` by default, a Chroma server when
 ``chroma_url`` is set. One collection per embedding model (cosine space); each vector carries
 the metadata that retrieval filters on (genre, year, visibility, issuer).
+
+Nodes are added with llama-index (its node metadata layout, ``document_id`` = our doc id), but
+llama-index is imported only when something is written: queries, counts and deletions use the
+Chroma collection directly with the same ``where`` filters, so ``assistant search``/``ask`` do not
+pay llama-index's ~1 s import (see docs/benchmarks.md, "Start-up").
 """
 
 from __future__ import annotations
@@ -13,15 +18,6 @@ from urllib.parse import urlparse
 
 import chromadb
 import numpy as np
-from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
-from llama_index.core.vector_stores.types import (
-    FilterCondition,
-    FilterOperator,
-    MetadataFilter,
-    MetadataFilters,
-    VectorStoreQuery,
-)
-from llama_index.vector_stores.chroma import ChromaVectorStore
 
 from .config import Settings
 from .models import Chunk, DocMeta, SearchFilters
@@ -56,28 +52,32 @@ def _metadata(meta: DocMeta, doc_id: str) -> dict:
     }
 
 
-def _filters(filters: SearchFilters) -> MetadataFilters | None:
-    parts: list[MetadataFilter] = []
+def _filters(filters: SearchFilters) -> dict | None:
+    """The Chroma ``where`` clause for the filters (None when nothing is filtered)."""
+    parts: list[dict] = []
     if filters.genres:
-        parts.append(MetadataFilter(key="genre", value=list(filters.genres), operator=FilterOperator.IN))
+        parts.append({"genre": {"$in": list(filters.genres)}})
     if filters.year_from is not None:
-        parts.append(MetadataFilter(key="year", value=filters.year_from, operator=FilterOperator.GTE))
+        parts.append({"year": {"$gte": filters.year_from}})
     if filters.year_to is not None:
-        parts.append(MetadataFilter(key="year", value=filters.year_to, operator=FilterOperator.LTE))
+        parts.append({"year": {"$lte": filters.year_to}})
     if filters.year_to is not None and filters.year_from is None:
-        parts.append(MetadataFilter(key="year", value=NO_YEAR, operator=FilterOperator.NE))
+        parts.append({"year": {"$ne": NO_YEAR}})
     if filters.issuer:
-        parts.append(MetadataFilter(key="issuer", value=filters.issuer, operator=FilterOperator.EQ))
+        parts.append({"issuer": {"$eq": filters.issuer}})
     if filters.doc_ids:
-        parts.append(MetadataFilter(key="doc_id", value=list(filters.doc_ids), operator=FilterOperator.IN))
+        parts.append({"doc_id": {"$in": list(filters.doc_ids)}})
     if not filters.include_internal:
-        parts.append(MetadataFilter(key="visibility", value="public", operator=FilterOperator.EQ))
-    return MetadataFilters(filters=parts, condition=FilterCondition.AND) if parts else None
+        parts.append({"visibility": {"$eq": "public"}})
+    if not parts:
+        return None
+    return parts[0] if len(parts) == 1 else {"$and": parts}
 
 
 @dataclass
 class VectorStore:
-    store: ChromaVectorStore
+    collection: chromadb.Collection
+    _writer: object = None  # llama-index's ChromaVectorStore, created on the first write
 
     @classmethod
     def open(cls, settings: Settings, model_id: str) -> "VectorStore":
@@ -87,7 +87,14 @@ class VectorStore:
             configuration={"hnsw": {"space": "cosine", "ef_search": 200, "ef_construction": 200}},
             embedding_function=None,
         )
-        return cls(ChromaVectorStore(chroma_collection=collection))
+        return cls(collection)
+
+    def _store(self):
+        if self._writer is None:
+            from llama_index.vector_stores.chroma import ChromaVectorStore
+
+            self._writer = ChromaVectorStore(chroma_collection=self.collection)
+        return self._writer
 
     @staticmethod
     def embedded_open_here(settings: Settings) -> bool:
@@ -110,6 +117,8 @@ class VectorStore:
         return cls.open(settings, model_id)
 
     def add(self, chunks: list[Chunk], vectors: np.ndarray, meta: DocMeta) -> None:
+        from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
+
         nodes = []
         for chunk, vector in zip(chunks, vectors):
             node = TextNode(id_=chunk.chunk_id, text=chunk.text, embedding=vector.tolist(),
@@ -117,29 +126,28 @@ class VectorStore:
             node.relationships[NodeRelationship.SOURCE] = RelatedNodeInfo(node_id=chunk.doc_id)
             nodes.append(node)
         for start in range(0, len(nodes), 1000):
-            self.store.add(nodes[start : start + 1000])
+            self._store().add(nodes[start : start + 1000])
 
     def delete(self, doc_id: str) -> None:
-        self.store.delete(ref_doc_id=doc_id)
+        self.collection.delete(where={"document_id": doc_id})  # what ChromaVectorStore.delete(ref_doc_id) does
 
     def query(self, vector: np.ndarray, k: int, filters: SearchFilters) -> list[tuple[str, float]]:
         """(chunk_id, cosine similarity) of the k nearest chunks that pass the filters."""
-        if self.count() == 0:
-            return []
-        query = VectorStoreQuery(query_embedding=vector.tolist(), similarity_top_k=k, filters=_filters(filters))
-        result = self.store.query(query)
-        # ChromaVectorStore reports exp(-distance); cosine distance = 1 - similarity.
-        return [(node_id, 1.0 + float(np.log(max(sim, 1e-12)))) for node_id, sim in zip(result.ids, result.similarities)]
+        where = _filters(filters)  # (no count() first: it costs 13 ms at 100k chunks; an empty collection answers [])
+        result = self.collection.query(query_embeddings=[vector.tolist()], n_results=k, include=["distances"],
+                                       **({"where": where} if where else {}))
+        # cosine space: distance = 1 - similarity
+        return [(node_id, 1.0 - float(distance)) for node_id, distance in zip(result["ids"][0], result["distances"][0])]
 
     def count(self) -> int:
-        return self.store.client.count()
+        return self.collection.count()
 
     def chunk_ids(self, page: int = 5000) -> set[str]:
         """Every chunk id that has a vector here (for consistency checks)."""
         ids: set[str] = set()
         offset = 0
         while True:
-            got = self.store.client.get(include=[], limit=page, offset=offset)["ids"]
+            got = self.collection.get(include=[], limit=page, offset=offset)["ids"]
             ids.update(got)
             if len(got) < page:
                 return ids
@@ -147,9 +155,9 @@ class VectorStore:
 
     def delete_chunks(self, chunk_ids: list[str]) -> None:
         for start in range(0, len(chunk_ids), 1000):
-            self.store.client.delete(ids=chunk_ids[start : start + 1000])
+            self.collection.delete(ids=chunk_ids[start : start + 1000])
 
     def doc_ids(self) -> set[str]:
         """Every document id that has vectors here (for consistency checks)."""
-        got = self.store.client.get(include=["metadatas"])
+        got = self.collection.get(include=["metadatas"])
         return {m.get("doc_id", "") for m in got["metadatas"] or []}

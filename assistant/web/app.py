@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
@@ -149,6 +150,8 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, open_ac
 
         serve_lock(settings.index).acquire(timeout=0, busy=server_busy)
     assistant = Assistant(settings)
+    # the keyword index (a memory-mapped snapshot plus what changed since) loads while Gradio starts
+    threading.Thread(target=assistant.index.keywords, name="keyword-index", daemon=True).start()
     if not login_required(assistant, open_access) and not open_access:
         print("尚未创建账号，网页无需登录、本机用户拥有全部权限；用 `assistant users add` 创建账号后即需登录。")
     open_access = not login_required(assistant, open_access)
