@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .keyword_index import KeywordIndex
 from .store import Index
 
 STUCK_STATES = ("pending", "deleting", "rewriting")
@@ -102,10 +101,7 @@ def repair(index: Index) -> DoctorReport:
             done.append(f"补回了 {len(docs)} 篇文档的向量（{len(missing)} 个片段，取自向量缓存）")
         keywords = index.keywords()
         if set(keywords.chunk_ids) != index.registry.visible_chunk_ids():
-            with index.registry.transaction():
-                index.registry.bump_generation()
-            KeywordIndex.build(index.registry).save(index.folder / "keyword")
-            index._keywords = None
+            index.rebuild_keywords()
             done.append("重建了关键词索引")
         after = _check(index)
         after.repaired = done

@@ -231,7 +231,7 @@ class KeywordIndex:
                 generation = _generation(db)
                 if generation == self.generation:
                     return self
-                stamps = dict(db.execute("SELECT doc_id, updated_at FROM documents WHERE state='ready'"))
+                stamps = dict(db.execute("SELECT doc_id, updated_at FROM documents WHERE state IN ('ready', 'rewriting')"))
                 gone = [d for d, stamp in self.stamps.items() if stamps.get(d) != stamp]
                 new = [d for d, stamp in stamps.items() if self.stamps.get(d) != stamp]
                 dead_rows = sum(len(self.doc_rows.get(d, ())) for d in gone)

@@ -19,6 +19,7 @@ gone, never to one still working.
 from __future__ import annotations
 
 import functools
+import shutil
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -138,6 +139,15 @@ class Index:
             if self._keywords is None:
                 self._keywords = KeywordIndex.open(self.registry.path, self.folder / "keyword")
         return self._keywords.catch_up(self.registry.path)
+
+    def rebuild_keywords(self) -> None:
+        """Throw the keyword index away and build it again from the registry (``doctor --repair``)."""
+        with self._keywords_lock:
+            if self._keywords is not None:
+                self._keywords.close()
+            self._keywords = None
+            shutil.rmtree(self.folder / "keyword", ignore_errors=True)
+        self.keywords()
 
     def documents(self) -> list[DocumentRecord]:
         return self.registry.documents()
