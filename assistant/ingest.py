@@ -18,7 +18,8 @@ from .chunk import split_chunks
 from .clean import clean_pages
 from .metadata import detect_metadata
 from .models import GENRES, VISIBILITIES, Chunk, CleanText, DocMeta, Page
-from .read import SUPPORTED_SUFFIXES, ReadError, read_file
+from .read import SUPPORTED_SUFFIXES, ReadError
+from .read_worker import ReaderPool, WorkerLimits
 from .registry import StoredChunk
 from .store import Index, PreparedDocument, ProgressFn, SourceInfo, no_progress, resolve, with_overrides
 from .tokenize import word_tokens
@@ -162,8 +163,16 @@ def _ingest_all(index: Index, items: list[Item], ingest_one: Callable[[Item, _Ba
     return report
 
 
-def _prepare_file(index: Index, path: Path, data: bytes, content_hash: str, overrides: dict) -> PreparedDocument:
-    raw = read_file(path, max_bytes=int(index.settings.max_upload_mb * 1024 * 1024))
+def reader_limits(index: Index) -> WorkerLimits:
+    """Memory and time limits of the reading worker, from the settings."""
+    settings = index.settings
+    return WorkerLimits(memory_mb=settings.read_memory_mb, timeout_s=settings.read_timeout_s,
+                        max_bytes=int(settings.max_upload_mb * 1024 * 1024))
+
+
+def _prepare_file(index: Index, reader: ReaderPool, path: Path, content_hash: str, overrides: dict,
+                  progress: ProgressFn) -> PreparedDocument:
+    raw = reader.read(path, progress)
     clean = clean_pages(raw.pages)
     if not clean.text.strip():
         raise ReadError("no extractable text (scanned or empty document?)")
@@ -201,18 +210,19 @@ def ingest_paths(index: Index, paths: list[Path], overrides: dict | None = None,
     def ingest_file(path: Path, batch: _Batch) -> FileResult:
         result = FileResult(path=str(path), status="failed")
         try:
-            _ingest_one(index, path, overrides, batch, result, names.get(str(path)))
+            _ingest_one(index, reader, path, overrides, batch, result, names.get(str(path)), progress)
         except ReadError as exc:
             result.error = str(exc)
         except OSError as exc:
             result.error = f"cannot read file: {exc.strerror or exc}"
         return result
 
-    return _ingest_all(index, list(dict.fromkeys(discover(paths))), ingest_file, BATCH_CHUNKS, progress)
+    with ReaderPool(reader_limits(index)) as reader:  # files are read in a bounded worker process
+        return _ingest_all(index, list(dict.fromkeys(discover(paths))), ingest_file, BATCH_CHUNKS, progress)
 
 
-def _ingest_one(index: Index, path: Path, overrides: dict, batch: _Batch, result: FileResult,
-                original_name: str | None) -> None:
+def _ingest_one(index: Index, reader: ReaderPool, path: Path, overrides: dict, batch: _Batch, result: FileResult,
+                original_name: str | None, progress: ProgressFn) -> None:
     if not path.exists():
         raise ReadError("no such file")
     if not path.is_file():
@@ -243,7 +253,7 @@ def _ingest_one(index: Index, path: Path, overrides: dict, batch: _Batch, result
     if doc_id in batch.items:  # same bytes seen earlier in this run under another path
         doc = batch.items[doc_id][0]
     else:
-        doc = _prepare_file(index, path, data, content_hash, overrides)
+        doc = _prepare_file(index, reader, path, content_hash, overrides, progress)
     result.status = "replaced" if previous and previous.doc_id != doc_id else "added"
     result.doc_id, result.title = doc_id, doc.meta.title
     batch.add(doc, source, result)

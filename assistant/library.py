@@ -30,6 +30,13 @@ _READ_ERRORS = {  # reader reasons (English, from read.py/ingest.py) as users se
     "not a PDF": "不是有效的 PDF 文件",
     "not a DOCX": "不是有效的 Word（DOCX）文件",
     "unsupported file type": "不支持的文件类型",
+    "not a text file": "不是文本文件（二进制内容）",
+    "text is not UTF-8": "无法识别的文字编码",
+    "reading took longer": "读取超时，已放弃该文件",
+    "reader process died": "读取时超出内存上限，已放弃该文件",
+    "OCR": "文字识别（OCR）失败",
+    "reading .doc needs antiword": "读取 .doc 需要安装 antiword",
+    "reading WPS": "读取 WPS 文件需要安装 LibreOffice",
 }
 
 
