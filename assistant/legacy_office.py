@@ -1,5 +1,6 @@
 """Legacy binary office files: Word .doc through Debian's ``antiword``; WPS .wps (text) and .et
-(spreadsheet) through LibreOffice headless (``soffice``) when it is installed.
+(spreadsheet) through LibreOffice headless (``soffice``) when it is installed. Kingsoft WPS .wps
+files are usually Word 97 binaries, so antiword is tried on them first.
 
 Each converter runs as a child process with a timeout (killed with its process group when it
 runs over), so a hostile or broken file can never hang a batch. When a converter is missing the
@@ -95,6 +96,11 @@ def read_legacy(path: Path, suffix: str, deadline: float | None = None) -> str:
     try:
         if suffix == ".doc":
             return doc_text(path, deadline)
+        if suffix == ".wps" and shutil.which("antiword"):
+            try:
+                return doc_text(path, deadline)
+            except ConvertError:
+                pass  # not Word-compatible: LibreOffice below
         return soffice_text(path, suffix, deadline)
     except ConvertError as exc:
         raise ReadError(str(exc)) from None
