@@ -10,6 +10,7 @@ from pathlib import Path
 
 from .config import load_settings
 from .models import GENRE_LABELS, GENRES, ROLES, VISIBILITIES, SearchFilters
+from .validity import STATUSES
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
@@ -55,7 +56,7 @@ def _assistant(args):
 
 def _filters(args) -> SearchFilters:
     return SearchFilters(genres=tuple(args.genre or ()), year_from=args.year_from, year_to=args.year_to,
-                         issuer=getattr(args, "issuer", None))
+                         issuer=getattr(args, "issuer", None), in_force_only=bool(getattr(args, "in_force", False)))
 
 
 def cmd_ingest(args) -> int:
@@ -155,7 +156,8 @@ def cmd_docs_remove(args) -> int:
 
 
 def cmd_docs_set(args) -> int:
-    fields = {k: getattr(args, k) for k in ("title", "genre", "doc_number", "issuer", "date", "year", "visibility")}
+    fields = {k: getattr(args, k) for k in ("title", "genre", "doc_number", "issuer", "date", "year", "visibility",
+                                            "status")}
     from .library import Library, cli_user
 
     record = Library(_assistant(args)).update(cli_user(), args.doc_id, **fields)
@@ -346,12 +348,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--k", type=int, default=10)
     _add_filters(p)
     p.add_argument("--issuer")
+    p.add_argument("--in-force", action="store_true", help="仅现行有效: leave out repealed/expired documents")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_search)
 
     p = sub.add_parser("ask", parents=[common], help="answer a question from the corpus, with citations")
     p.add_argument("question")
     _add_filters(p)
+    p.add_argument("--in-force", action="store_true", help="仅现行有效: leave out repealed/expired documents")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_ask)
 
@@ -376,6 +380,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--date")
     p.add_argument("--year", type=int)
     p.add_argument("--visibility", choices=VISIBILITIES)
+    p.add_argument("--status", choices=STATUSES, help="validity (时效)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_docs_set)
 

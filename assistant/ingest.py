@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TypeVar
 
@@ -23,6 +23,7 @@ from .read_worker import ReaderPool, WorkerLimits
 from .registry import StoredChunk
 from .store import Index, PreparedDocument, ProgressFn, SourceInfo, no_progress, resolve, with_overrides
 from .tokenize import word_tokens
+from .validity import REPEALED, STATUSES, detect_validity, matches_target
 
 BATCH_CHUNKS = 64  # documents are written in groups of about this many chunks
 
@@ -73,6 +74,11 @@ def validate_overrides(overrides: dict) -> dict:
         raise ValueError(f"unknown visibility {clean['visibility']!r}; expected public or internal")
     if "year" in clean:
         clean["year"] = int(clean["year"])
+    if "status" in clean:  # validity (时效) lives in DocMeta.extra
+        status = clean.pop("status")
+        if status not in STATUSES:
+            raise ValueError(f"unknown status {status!r}; expected one of {', '.join(STATUSES)}")
+        clean["extra"] = {**clean.get("extra", {}), "status": status}
     return clean
 
 
@@ -176,7 +182,9 @@ def _prepare_file(index: Index, reader: ReaderPool, path: Path, content_hash: st
     clean = clean_pages(raw.pages)
     if not clean.text.strip():
         raise ReadError("no extractable text (scanned or empty document?)")
-    meta = with_overrides(detect_metadata(clean.text, path.name, raw.title_hint), overrides)
+    meta = detect_metadata(clean.text, path.name, raw.title_hint)
+    meta.extra.update(detect_validity(clean.text, meta.date).extra())
+    meta = with_overrides(meta, overrides)
     settings = index.settings
     return prepare(clean, content_hash, meta, overrides, settings.chunk_target, settings.chunk_max)
 
@@ -218,7 +226,28 @@ def ingest_paths(index: Index, paths: list[Path], overrides: dict | None = None,
         return result
 
     with ReaderPool(reader_limits(index)) as reader:  # files are read in a bounded worker process
-        return _ingest_all(index, list(dict.fromkeys(discover(paths))), ingest_file, BATCH_CHUNKS, progress)
+        report = _ingest_all(index, list(dict.fromkeys(discover(paths))), ingest_file, BATCH_CHUNKS, progress)
+    if report.count("added") or report.count("replaced"):
+        apply_repeals(index)
+    return report
+
+
+def apply_repeals(index: Index) -> list[str]:
+    """Mark 已废止 every document another document in the corpus repeals (「…同时废止」 naming its
+    文号 or title), whichever was ingested first. A status staff set by hand is left alone."""
+    records = index.documents()
+    repealing = [(record, record.meta.extra["repeals"]) for record in records if record.meta.extra.get("repeals")]
+    changed: list[str] = []
+    for record in records if repealing else []:
+        if record.meta.extra.get("status") == REPEALED or "status" in (record.overrides.get("extra") or {}):
+            continue
+        by = next((other for other, targets in repealing if other.doc_id != record.doc_id
+                   and matches_target(targets, record.meta.title, record.meta.doc_number)), None)
+        if by is not None:
+            extra = {**record.meta.extra, "status": REPEALED, "repealed_by": by.doc_id}
+            index.update_metadata(record.doc_id, replace(record.meta, extra=extra), record.overrides)
+            changed.append(record.doc_id)
+    return changed
 
 
 def _ingest_one(index: Index, reader: ReaderPool, path: Path, overrides: dict, batch: _Batch, result: FileResult,

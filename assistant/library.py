@@ -22,7 +22,7 @@ from .store import ProgressFn, no_progress, resolve
 from .uploads import UploadRefused, store_upload
 
 STATUS_LABELS = {"added": "新增", "unchanged": "未变", "replaced": "替换", "failed": "失败"}
-EDITABLE = ("title", "genre", "doc_number", "issuer", "date", "year", "visibility")
+EDITABLE = ("title", "genre", "doc_number", "issuer", "date", "year", "visibility", "status")
 _READ_ERRORS = {  # reader reasons (English, from read.py/ingest.py) as users see them
     "no extractable text": "没有可提取的文字（扫描件或空文档？）",
     "empty file": "文件为空",
@@ -38,6 +38,11 @@ _READ_ERRORS = {  # reader reasons (English, from read.py/ingest.py) as users se
     "reading .doc needs antiword": "读取 .doc 需要安装 antiword",
     "reading WPS": "读取 WPS 文件需要安装 LibreOffice",
 }
+
+
+def _field(meta, name: str):
+    """An editable field's value; the status (时效) lives in ``meta.extra``."""
+    return meta.extra.get("status") if name == "status" else getattr(meta, name)
 
 
 def cli_user() -> User:
@@ -236,8 +241,8 @@ class Library:
         with self._write:
             before = self.assistant.document(doc_id)
             record = self.assistant.set_metadata(before.doc_id, **fields)
-        changes = {k: [getattr(before.meta, k), getattr(record.meta, k)] for k in EDITABLE
-                   if getattr(before.meta, k) != getattr(record.meta, k)}
+        changes = {k: [_field(before.meta, k), _field(record.meta, k)] for k in EDITABLE
+                   if _field(before.meta, k) != _field(record.meta, k)}
         if changes:
             self.audit.record(user.name, "edit", record.doc_id, title=record.meta.title, changes=changes)
         return record

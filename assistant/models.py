@@ -104,6 +104,7 @@ class SearchFilters:
     year_to: int | None = None
     issuer: str | None = None
     include_internal: bool = True  # False for members: internal documents never reach them
+    in_force_only: bool = False  # 仅现行有效: leave out 已废止/已失效/已修订 documents (no status counts as in force)
 
     def __post_init__(self) -> None:
         unknown = set(self.genres) - set(GENRES)

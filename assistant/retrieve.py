@@ -18,6 +18,7 @@ from .rank import adjacent_pairs, feature_matrix, load_ranker
 from .registry import DocumentRecord
 from .store import Index
 from .tokenize import char_ngrams, word_tokens
+from .validity import is_in_force
 
 
 METHODS = ("ranker", "rrf", "rrf3", "dense", "chars", "words")
@@ -80,6 +81,8 @@ class _DocTable:
             if filters.year_to is not None and (meta.year is None or meta.year > filters.year_to):
                 return False
             if filters.issuer and meta.issuer != filters.issuer:
+                return False
+            if filters.in_force_only and not is_in_force(meta.extra.get("status")):
                 return False
             return filters.include_internal or meta.visibility == "public"
 
@@ -190,10 +193,14 @@ class Retriever:
         scores = self.scores(found)
         fused = {c: float(s) for c, s in zip(found.chunk_ids, scores) if np.isfinite(s)}
         similarity = dict(zip(found.chunk_ids, found.dense_sim.tolist()))
-        order = sorted(fused, key=lambda c: -fused[c])
         chunks = dict(zip(found.chunk_ids, found.chunks))
         docs = self._doc_table().docs
-        picked = pick_hits(order, chunks, docs, k, per_doc)
+        not_in_force = {c for c, chunk in zip(found.chunk_ids, found.chunks)
+                        if chunk.doc_id in docs and not is_in_force(docs[chunk.doc_id].meta.extra.get("status"))}
+        order = in_force_first(sorted(fused, key=lambda c: -fused[c]), fused, not_in_force)
+        live = docs if not filters.in_force_only else {
+            d for d, record in docs.items() if is_in_force(record.meta.extra.get("status"))}
+        picked = pick_hits(order, chunks, live, k, per_doc)
         hits: list[SearchHit] = []
         for chunk_id, twins in picked:
             chunk = chunks[chunk_id]
@@ -208,6 +215,21 @@ class Retriever:
                 near_duplicates=tuple(twins), status=meta.extra.get("status"),
             ))
         return hits
+
+
+VALIDITY_DEMOTION = 0.25  # share of the top candidates' score spread a not-in-force hit loses
+
+
+def in_force_first(order: list[str], scores: dict[str, float], not_in_force: set[str]) -> list[str]:
+    """Final ordering step for validity (时效): chunks of repealed/expired/revised documents lose
+    ``VALIDITY_DEMOTION`` × (best − 20th best score), so they come after in-force chunks of similar
+    score but stay above clearly worse ones. The ranker's features and scores are untouched;
+    without such documents the order is unchanged."""
+    if not not_in_force.intersection(order):
+        return order
+    top = [scores[c] for c in order[:20]]
+    penalty = VALIDITY_DEMOTION * (top[0] - top[-1]) if len(top) > 1 else 0.0
+    return sorted(order, key=lambda c: -(scores[c] - (penalty if c in not_in_force else 0.0)))
 
 
 def pick_hits(order: list[str], chunks: dict[str, Chunk], live_docs: Container[str], k: int,

@@ -25,6 +25,7 @@ from llama_index.vector_stores.chroma import ChromaVectorStore
 
 from .config import Settings
 from .models import Chunk, DocMeta, SearchFilters
+from .validity import NOT_IN_FORCE
 
 NO_YEAR = -1  # Chroma metadata cannot hold None
 
@@ -53,6 +54,7 @@ def _metadata(meta: DocMeta, doc_id: str) -> dict:
         "year": meta.year if meta.year is not None else NO_YEAR,
         "visibility": meta.visibility,
         "issuer": meta.issuer or "",
+        "status": meta.extra.get("status") or "",  # validity (时效); "" = unknown, counts as in force
     }
 
 
@@ -68,6 +70,8 @@ def _filters(filters: SearchFilters) -> MetadataFilters | None:
         parts.append(MetadataFilter(key="year", value=NO_YEAR, operator=FilterOperator.NE))
     if filters.issuer:
         parts.append(MetadataFilter(key="issuer", value=filters.issuer, operator=FilterOperator.EQ))
+    if filters.in_force_only:
+        parts.append(MetadataFilter(key="status", value=sorted(NOT_IN_FORCE), operator=FilterOperator.NIN))
     if not filters.include_internal:
         parts.append(MetadataFilter(key="visibility", value="public", operator=FilterOperator.EQ))
     return MetadataFilters(filters=parts, condition=FilterCondition.AND) if parts else None
