@@ -15,7 +15,7 @@ from .validity import STATUSES
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
-STAGE_LABELS = {"files": "文件", "embed": "向量化", "reindex": "重建索引", "build": "建索引", "query": "检索"}
+STAGE_LABELS = {"files": "文件", "ocr": "文字识别", "embed": "向量化", "reindex": "重建索引", "build": "建索引", "query": "检索"}
 
 
 def _print_json(data) -> None:

@@ -256,12 +256,15 @@ def _read_pdf(data: bytes, path: Path, limits: ReadLimits = DEFAULT_LIMITS, prog
                     raise ReadError("encrypted PDF (password protected)")
             texts: list[str] = []
             scanned: list[int] = []
+            ruled: list[int] = []  # pages drawing enough lines to hold a table
             for i, page in enumerate(reader.pages):
                 text = page.extract_text() or ""
                 texts.append(text)
                 check_text_length(sum(map(len, texts)), limits)
                 if not _text_layer_good(text) and _page_has_images(page):
                     scanned.append(i)
+                elif _page_has_rulings(page):
+                    ruled.append(i)
             title = _pdf_title(reader)
         except (ReadError, BoundsError):
             raise
@@ -271,6 +274,8 @@ def _read_pdf(data: bytes, path: Path, limits: ReadLimits = DEFAULT_LIMITS, prog
             raise ReadError(f"broken PDF: {_short_message(exc)}") from None
     if not texts:
         raise ReadError("broken PDF: no pages")
+    if ruled:
+        texts = _pdf_tables(data, texts, ruled)
     if scanned:
         texts = _ocr_pdf_pages(data, texts, scanned, progress, deadline)
     pages = tuple(Page(i + 1, text) for i, text in enumerate(texts))
@@ -294,6 +299,53 @@ def _page_has_images(page: object) -> bool:
         return bool(xobjects)
     except Exception:  # damaged resource dictionaries: let OCR decide
         return True
+
+
+_RULING_RE = re.compile(rb"\s(?:re|l)\s")
+
+
+def _page_has_rulings(page: object, minimum: int = 8) -> bool:
+    """Cheap pre-check before table detection: the page draws at least ``minimum`` lines/rectangles."""
+    try:
+        contents = page.get_contents()  # type: ignore[attr-defined]
+        data = contents.get_data() if contents is not None else b""
+    except Exception:  # unreadable content stream: no tables found
+        return False
+    return len(_RULING_RE.findall(data[:2_000_000])) >= minimum
+
+
+def _pdf_tables(data: bytes, texts: list[str], pages: list[int]) -> list[str]:
+    """Pages with ruled tables re-read by pdfplumber: text above, between and below tables, and
+    each table as rows that keep their header (tables.table_lines)."""
+    try:
+        import pdfplumber
+
+        from assistant.tables import table_lines
+    except ImportError:
+        return texts
+    texts = list(texts)
+    try:
+        with _quiet_pypdf(), pdfplumber.open(io.BytesIO(data)) as pdf:
+            for index in pages:
+                page = pdf.pages[index]
+                tables = sorted(page.find_tables(), key=lambda t: t.bbox[1])
+                tables = [t for t in tables if len(t.rows) >= 2 and len(t.rows[0].cells) >= 2]
+                if not tables:
+                    continue
+                parts: list[str] = []
+                top = 0.0
+                for table in tables:
+                    x0, y0, x1, y1 = table.bbox
+                    if y0 > top:
+                        parts.append(page.crop((0, top, page.width, y0)).extract_text() or "")
+                    parts.extend(table_lines(table.extract()))
+                    top = max(top, y1)
+                if top < page.height:
+                    parts.append(page.crop((0, top, page.width, page.height)).extract_text() or "")
+                texts[index] = "\n".join(part for part in parts if part.strip())
+    except Exception:  # pdfminer trouble: keep pypdf's text
+        return texts
+    return texts
 
 
 def _ocr_pdf_pages(data: bytes, texts: list[str], scanned: list[int], progress: ProgressFn | None,

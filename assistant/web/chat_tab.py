@@ -140,11 +140,11 @@ def build(ctx: WebContext) -> None:
     except Exception:  # an unreadable library must not take the page down
         examples = []
 
-    def filters(user: User, genres, year_from, year_to):
+    def filters(user: User, genres, year_from, year_to, in_force=False):
         low, high = _year(year_from), _year(year_to)
         if low and high and low > high:
             low, high = high, low
-        return filters_for(user, genres=tuple(genres or ()), year_from=low, year_to=high)
+        return filters_for(user, genres=tuple(genres or ()), year_from=low, year_to=high, in_force_only=bool(in_force))
 
     def texts_of(answer: Answer) -> dict[str, str]:
         out = {}
@@ -156,7 +156,7 @@ def build(ctx: WebContext) -> None:
                     out[s.doc_id] = ""
         return out
 
-    def respond(message, chat, previous, genres, year_from, year_to, request: gr.Request):
+    def respond(message, chat, previous, genres, year_from, year_to, in_force, request: gr.Request):
         question = (message or "").strip()
         chat = list(chat or [])
         previous = list(previous or [])
@@ -168,7 +168,7 @@ def build(ctx: WebContext) -> None:
         yield chat, previous, "", gr.skip()
         answer = None
         try:
-            for answer in assistant.ask(question, history=previous, filters=filters(user, genres, year_from, year_to),
+            for answer in assistant.ask(question, history=previous, filters=filters(user, genres, year_from, year_to, in_force),
                                         stream=True):
                 chat[-1] = {"role": "assistant", "content": render_answer(answer)}
                 panel = render_sources(answer, texts_of(answer)) if answer.final else gr.skip()
@@ -200,10 +200,12 @@ def build(ctx: WebContext) -> None:
                                             elem_id="chat-year-from")
                     year_to = gr.Dropdown(years, value="不限", label="截止年份", allow_custom_value=True,
                                           elem_id="chat-year-to")
+                in_force = gr.Checkbox(False, label="仅现行有效", elem_id="chat-in-force",
+                                       info="不检索已废止、已失效或已修订的文件")
             sources = gr.HTML(EMPTY_SOURCES, elem_id="chat-sources", css_template=CSS)
     previous = gr.State([])
 
-    inputs = [box, chatbot, previous, genres, year_from, year_to]
+    inputs = [box, chatbot, previous, genres, year_from, year_to, in_force]
     outputs = [chatbot, previous, box, sources]
     box.submit(respond, inputs, outputs, api_visibility="private")
     send.click(respond, inputs, outputs, api_visibility="private")
