@@ -62,6 +62,8 @@ def require_admin(user: User) -> None:
 
 def chinese_reason(error: str | None) -> str:
     text = error or "未知错误"
+    if "(zip bomb?)" in text:
+        return f"文件解压后过大或结构异常，疑似压缩炸弹，已拒绝（{text}）"
     for prefix, label in _READ_ERRORS.items():
         if text.startswith(prefix):
             return f"{label}（{text}）" if label != text else label
