@@ -271,10 +271,10 @@ def cmd_audit(args) -> int:
 
 
 def read_draft_text(path: Path) -> str:
-    """The text of a member's draft file (DOCX, TXT/MD, PDF, HTML) via the ingest reader."""
-    from .read import read_file
+    """The text of a member's draft file (DOCX, TXT/MD, PDF, HTML) via the ingest reader (bounded worker)."""
+    from .read_worker import read_bounded
 
-    return "\n".join(page.text for page in read_file(path).pages)
+    return "\n".join(page.text for page in read_bounded(path).pages)
 
 
 def cmd_draft(args) -> int:
