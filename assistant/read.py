@@ -122,6 +122,8 @@ def read_file(path: Path, max_bytes: int = 50 * _MB, limits: ReadLimits = DEFAUL
         expected = "ole"
     elif suffix in IMAGE_SUFFIXES:
         expected = "image"
+    if (suffix in (".doc", ".wps") and kind == "docx") or (suffix == ".et" and kind == "xlsx"):
+        expected = kind  # a newer format saved under the old extension is read as what it is
     if expected and kind != expected:
         raise ReadError(f"not {_EXPECTED_NAMES[expected]}: content is {_describe(data, kind)}")
     try:

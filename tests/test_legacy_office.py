@@ -51,6 +51,16 @@ def test_without_libreoffice_et_gets_a_reason_naming_what_to_install(tmp_path, m
         read_file(DOC)
 
 
+def test_a_docx_saved_as_doc_is_read_as_docx(tmp_path) -> None:
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph("另存为旧扩展名的新格式文件。")
+    path = tmp_path / "新格式.doc"
+    document.save(path)
+    assert read_file(path).pages[0].text == "另存为旧扩展名的新格式文件。"
+
+
 def test_a_doc_that_is_not_a_word_file_gets_a_one_line_reason(tmp_path) -> None:
     fake = tmp_path / "fake.doc"
     fake.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 4000)
