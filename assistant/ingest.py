@@ -18,7 +18,7 @@ from .chunk import split_chunks
 from .clean import clean_pages
 from .metadata import detect_metadata
 from .models import GENRES, VISIBILITIES, Chunk, CleanText, DocMeta, Page
-from .read import SUPPORTED_SUFFIXES, ReadError
+from .read import IMAGE_SUFFIXES, SUPPORTED_SUFFIXES, ReadError
 from .read_worker import ReaderPool, WorkerLimits
 from .registry import StoredChunk
 from .store import Index, PreparedDocument, ProgressFn, SourceInfo, no_progress, resolve, with_overrides
@@ -83,11 +83,16 @@ def validate_overrides(overrides: dict) -> dict:
 
 
 def discover(paths: Iterable[Path | str]) -> Iterator[Path]:
-    """Files under the given paths (folders recursively, hidden entries skipped), sorted per folder."""
+    """Files under the given paths (folders recursively, hidden entries skipped), sorted per folder.
+
+    Images in a folder are scans to OCR, except in the asset folders browsers save next to a page
+    (``页面_files``), which hold logos and pictures, not documents."""
     for path in map(Path, paths):
         if path.is_dir():
             for root, dirs, files in os.walk(path):
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                if root != str(path) and Path(root).name.endswith(("_files", ".files")):
+                    files = [name for name in files if Path(name).suffix.lower() not in IMAGE_SUFFIXES]
                 for name in sorted(files):
                     if not name.startswith(".") and Path(name).suffix.lower() in SUPPORTED_SUFFIXES:
                         yield Path(root) / name

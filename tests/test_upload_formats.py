@@ -48,3 +48,12 @@ def test_scanned_pdf_ofd_and_doc_uploads_are_indexed_with_page_progress(make_ass
     assert any(r.meta.doc_number == "国发〔2019〕5号" for r in assistant.documents())
     hit = assistant.search("三级公立医院绩效考核", k=1)[0]
     assert hit.title == "国务院办公厅关于加强三级公立医院绩效考核工作的意见" and hit.page in (1, 2)  # scanned pages keep their numbers
+
+
+def test_folder_ingest_finds_new_formats_but_not_saved_page_assets(tmp_path) -> None:
+    from assistant.ingest import discover
+
+    (tmp_path / "通知_files").mkdir()
+    for name in ("通知_files/logo.png", "扫描件.tif", "通知.html", "意见.ofd", "旧文件.doc", "表.xlsx", "说明.exe"):
+        (tmp_path / name).write_bytes(b"x")
+    assert sorted(p.name for p in discover([tmp_path])) == ["意见.ofd", "扫描件.tif", "旧文件.doc", "表.xlsx", "通知.html"]
