@@ -5,7 +5,6 @@ scripts/bench_ocr.py, see docs/benchmarks.md)."""
 
 from __future__ import annotations
 
-import io
 
 import pytest
 
