@@ -5,7 +5,6 @@ scripts/bench_ocr.py, see docs/benchmarks.md)."""
 
 from __future__ import annotations
 
-
 import pytest
 
 from assistant.clean import clean_pages
