@@ -112,12 +112,16 @@ def normalize_number(number: str) -> str:
 
 
 def matches_target(targets: tuple[str, ...] | list[str], title: str, doc_number: str | None) -> bool:
-    """True when a document (by 文号, else by exact title) is among a repealing document's targets."""
+    """True when a document (by 文号, else by exact title) is among a repealing document's targets.
+
+    When the repeal names 文号 and the document has one, only the 文号 decides: a re-issued
+    document with the same title but a new 文号 is not the one repealed."""
     if not targets:
         return False
     wanted = set(targets)
-    if doc_number and normalize_number(doc_number) in wanted:
-        return True
+    numbers = {t for t in wanted if _DOC_NUMBER_RE.fullmatch(t)}
+    if doc_number and numbers:
+        return normalize_number(doc_number) in numbers
     return bool(title) and normalize_title(title) in wanted
 
 

@@ -40,6 +40,7 @@ def test_repealed_targets_by_title_and_doc_number() -> None:
     assert matches_target(targets, "另一个标题", "江政办发〔2016〕40号")
     assert matches_target(targets, "江州市城市桥梁养护管理暂行规定", None)
     assert not matches_target(targets, "江州市城市桥梁养护管理办法", "江政办发〔2016〕41号")
+    assert not matches_target(targets, "江州市城市桥梁养护管理暂行规定", "江政办发〔2024〕3号")  # re-issued, new 文号
     assert detect_validity(text, today=TODAY).extra()["repeals"] == list(targets)
 
 
