@@ -9,9 +9,9 @@ PORT   ?= 7860
 export GRADIO_ANALYTICS_ENABLED := False
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: install run test browser index bench clean
+.PHONY: install run test browser readers index bench clean
 
-install: $(STAMP)
+install: $(STAMP) readers
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,10 @@ run: index
 browser:
 	@if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi wqy; then \
 		apt-get update -q && apt-get install -y -q chromium fonts-wqy-microhei; fi
+
+# Legacy Word (.doc) files are read with Debian's antiword; install it when missing (needs root).
+readers:
+	@command -v antiword >/dev/null 2>&1 || (apt-get update -q && apt-get install -y -q antiword)
 
 test: install browser
 	$(BIN)/python -m pytest -q

@@ -11,11 +11,12 @@ from pathlib import Path
 
 from .config import load_settings
 from .models import GENRE_LABELS, GENRES, ROLES, VISIBILITIES, SearchFilters
+from .validity import STATUSES
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
-STAGE_LABELS = {"files": "文件", "embed": "向量化", "reindex": "重建索引", "build": "建索引", "query": "检索"}
+STAGE_LABELS = {"files": "文件", "ocr": "文字识别", "embed": "向量化", "reindex": "重建索引", "build": "建索引", "query": "检索"}
 
 
 def _print_json(data) -> None:
@@ -88,7 +89,7 @@ def _writer(args):
 
 def _filters(args) -> SearchFilters:
     return SearchFilters(genres=tuple(args.genre or ()), year_from=args.year_from, year_to=args.year_to,
-                         issuer=getattr(args, "issuer", None))
+                         issuer=getattr(args, "issuer", None), in_force_only=bool(getattr(args, "in_force", False)))
 
 
 def cmd_ingest(args) -> int:
@@ -189,7 +190,8 @@ def cmd_docs_remove(args) -> int:
 
 
 def cmd_docs_set(args) -> int:
-    fields = {k: getattr(args, k) for k in ("title", "genre", "doc_number", "issuer", "date", "year", "visibility")}
+    fields = {k: getattr(args, k) for k in ("title", "genre", "doc_number", "issuer", "date", "year", "visibility",
+                                            "status")}
     from .library import Library, cli_user
 
     with _writer(args) as assistant:
@@ -362,10 +364,10 @@ def cmd_audit(args) -> int:
 
 
 def read_draft_text(path: Path) -> str:
-    """The text of a member's draft file (DOCX, TXT/MD, PDF, HTML) via the ingest reader."""
-    from .read import read_file
+    """The text of a member's draft file (DOCX, TXT/MD, PDF, HTML) via the ingest reader (bounded worker)."""
+    from .read_worker import read_bounded
 
-    return "\n".join(page.text for page in read_file(path).pages)
+    return "\n".join(page.text for page in read_bounded(path).pages)
 
 
 def cmd_draft(args) -> int:
@@ -439,12 +441,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--k", type=int, default=10)
     _add_filters(p)
     p.add_argument("--issuer")
+    p.add_argument("--in-force", action="store_true", help="仅现行有效: leave out repealed/expired documents")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_search)
 
     p = sub.add_parser("ask", parents=[common], help="answer a question from the corpus, with citations")
     p.add_argument("question")
     _add_filters(p)
+    p.add_argument("--in-force", action="store_true", help="仅现行有效: leave out repealed/expired documents")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_ask)
 
@@ -469,6 +473,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--date")
     p.add_argument("--year", type=int)
     p.add_argument("--visibility", choices=VISIBILITIES)
+    p.add_argument("--status", choices=STATUSES, help="validity (时效)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_docs_set)
 

@@ -49,6 +49,9 @@ class Settings:
     port: int = 7860
     uploads: Path | None = None  # default: <index>/uploads
     max_upload_mb: float = 50.0
+    # Reading files: each file is read in a worker process under these limits (OCR included).
+    read_timeout_s: float = 300.0
+    read_memory_mb: int = 3072
     prompts: Path = Path("prompts")
     # Accounts and audit log: live with the index unless configured otherwise.
     accounts: Path | None = None  # default: <index>/accounts.sqlite

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TypeVar
 
@@ -18,10 +18,12 @@ from .chunk import split_chunks
 from .clean import clean_pages
 from .metadata import detect_metadata
 from .models import GENRES, VISIBILITIES, Chunk, CleanText, DocMeta, Page
-from .read import SUPPORTED_SUFFIXES, ReadError, read_file
+from .read import IMAGE_SUFFIXES, SUPPORTED_SUFFIXES, ReadError
+from .read_worker import ReaderPool, WorkerLimits
 from .registry import StoredChunk
 from .store import Index, PreparedDocument, ProgressFn, SourceInfo, no_progress, resolve, with_overrides
 from .tokenize import word_tokens
+from .validity import REPEALED, STATUSES, detect_validity, matches_target
 
 BATCH_CHUNKS = 64  # documents are written in groups of about this many chunks
 
@@ -72,15 +74,25 @@ def validate_overrides(overrides: dict) -> dict:
         raise ValueError(f"unknown visibility {clean['visibility']!r}; expected public or internal")
     if "year" in clean:
         clean["year"] = int(clean["year"])
+    if "status" in clean:  # validity (时效) lives in DocMeta.extra
+        status = clean.pop("status")
+        if status not in STATUSES:
+            raise ValueError(f"unknown status {status!r}; expected one of {', '.join(STATUSES)}")
+        clean["extra"] = {**clean.get("extra", {}), "status": status}
     return clean
 
 
 def discover(paths: Iterable[Path | str]) -> Iterator[Path]:
-    """Files under the given paths (folders recursively, hidden entries skipped), sorted per folder."""
+    """Files under the given paths (folders recursively, hidden entries skipped), sorted per folder.
+
+    Images in a folder are scans to OCR, except in the asset folders browsers save next to a page
+    (``页面_files``), which hold logos and pictures, not documents."""
     for path in map(Path, paths):
         if path.is_dir():
             for root, dirs, files in os.walk(path):
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                if root != str(path) and Path(root).name.endswith(("_files", ".files")):
+                    files = [name for name in files if Path(name).suffix.lower() not in IMAGE_SUFFIXES]
                 for name in sorted(files):
                     if not name.startswith(".") and Path(name).suffix.lower() in SUPPORTED_SUFFIXES:
                         yield Path(root) / name
@@ -166,14 +178,23 @@ def _ingest_all(index: Index, items: list[Item], ingest_one: Callable[[Item, _Ba
     return report
 
 
-def _prepare_file(index: Index, path: Path, data: bytes, content_hash: str, overrides: dict,
-                  original_name: str | None = None) -> PreparedDocument:
+def reader_limits(index: Index) -> WorkerLimits:
+    """Memory and time limits of the reading worker, from the settings."""
+    settings = index.settings
+    return WorkerLimits(memory_mb=settings.read_memory_mb, timeout_s=settings.read_timeout_s,
+                        max_bytes=int(settings.max_upload_mb * 1024 * 1024))
+
+
+def _prepare_file(index: Index, reader: ReaderPool, path: Path, content_hash: str, overrides: dict,
+                  progress: ProgressFn, original_name: str | None = None) -> PreparedDocument:
     """``original_name``: an upload's own file name, which (not the stored ``name-hash`` one) may become the title."""
-    raw = read_file(path, max_bytes=int(index.settings.max_upload_mb * 1024 * 1024))
+    raw = reader.read(path, progress)
     clean = clean_pages(raw.pages)
     if not clean.text.strip():
         raise ReadError("no extractable text (scanned or empty document?)")
-    meta = with_overrides(detect_metadata(clean.text, original_name or path.name, raw.title_hint), overrides)
+    meta = detect_metadata(clean.text, original_name or path.name, raw.title_hint)
+    meta.extra.update(detect_validity(clean.text, meta.date).extra())
+    meta = with_overrides(meta, overrides)
     settings = index.settings
     return prepare(clean, content_hash, meta, overrides, settings.chunk_target, settings.chunk_max)
 
@@ -207,18 +228,40 @@ def ingest_paths(index: Index, paths: list[Path], overrides: dict | None = None,
     def ingest_file(path: Path, batch: _Batch) -> FileResult:
         result = FileResult(path=str(path), status="failed")
         try:
-            _ingest_one(index, path, overrides, batch, result, names.get(str(path)))
+            _ingest_one(index, reader, path, overrides, batch, result, names.get(str(path)), progress)
         except ReadError as exc:
             result.error = str(exc)
         except OSError as exc:
             result.error = f"cannot read file: {exc.strerror or exc}"
         return result
 
-    return _ingest_all(index, list(dict.fromkeys(discover(paths))), ingest_file, BATCH_CHUNKS, progress)
+    with ReaderPool(reader_limits(index)) as reader:  # files are read in a bounded worker process
+        report = _ingest_all(index, list(dict.fromkeys(discover(paths))), ingest_file, BATCH_CHUNKS, progress)
+    if report.count("added") or report.count("replaced"):
+        apply_repeals(index)
+    return report
 
 
-def _ingest_one(index: Index, path: Path, overrides: dict, batch: _Batch, result: FileResult,
-                original_name: str | None) -> None:
+def apply_repeals(index: Index) -> list[str]:
+    """Mark 已废止 every document another document in the corpus repeals (「…同时废止」 naming its
+    文号 or title), whichever was ingested first. A status staff set by hand is left alone."""
+    records = index.documents()
+    repealing = [(record, record.meta.extra["repeals"]) for record in records if record.meta.extra.get("repeals")]
+    changed: list[str] = []
+    for record in records if repealing else []:
+        if record.meta.extra.get("status") == REPEALED or "status" in (record.overrides.get("extra") or {}):
+            continue
+        by = next((other for other, targets in repealing if other.doc_id != record.doc_id
+                   and matches_target(targets, record.meta.title, record.meta.doc_number)), None)
+        if by is not None:
+            extra = {**record.meta.extra, "status": REPEALED, "repealed_by": by.doc_id}
+            index.update_metadata(record.doc_id, replace(record.meta, extra=extra), record.overrides)
+            changed.append(record.doc_id)
+    return changed
+
+
+def _ingest_one(index: Index, reader: ReaderPool, path: Path, overrides: dict, batch: _Batch, result: FileResult,
+                original_name: str | None, progress: ProgressFn) -> None:
     if not path.exists():
         raise ReadError("no such file")
     if not path.is_file():
@@ -249,7 +292,7 @@ def _ingest_one(index: Index, path: Path, overrides: dict, batch: _Batch, result
     if doc_id in batch.items:  # same bytes seen earlier in this run under another path
         doc = batch.items[doc_id][0]
     else:
-        doc = _prepare_file(index, path, data, content_hash, overrides, original_name)
+        doc = _prepare_file(index, reader, path, content_hash, overrides, progress, original_name)
     result.status = "replaced" if previous and previous.doc_id != doc_id else "added"
     result.doc_id, result.title = doc_id, doc.meta.title
     batch.add(doc, source, result)

@@ -21,7 +21,7 @@ from .store import ProgressFn, no_progress, resolve
 from .uploads import UploadRefused, store_upload
 
 STATUS_LABELS = {"added": "新增", "unchanged": "未变", "replaced": "替换", "failed": "失败"}
-EDITABLE = ("title", "genre", "doc_number", "issuer", "date", "year", "visibility")
+EDITABLE = ("title", "genre", "doc_number", "issuer", "date", "year", "visibility", "status")
 _READ_ERRORS = {  # reader reasons (English, from read.py/ingest.py) as users see them
     "no extractable text": "没有可提取的文字（扫描件或空文档？）",
     "empty file": "文件为空",
@@ -29,7 +29,19 @@ _READ_ERRORS = {  # reader reasons (English, from read.py/ingest.py) as users se
     "not a PDF": "不是有效的 PDF 文件",
     "not a DOCX": "不是有效的 Word（DOCX）文件",
     "unsupported file type": "不支持的文件类型",
+    "not a text file": "不是文本文件（二进制内容）",
+    "text is not UTF-8": "无法识别的文字编码",
+    "reading took longer": "读取超时，已放弃该文件",
+    "reader process died": "读取时超出内存上限，已放弃该文件",
+    "OCR": "文字识别（OCR）失败",
+    "reading .doc needs antiword": "读取 .doc 需要安装 antiword",
+    "reading WPS": "读取 WPS 文件需要安装 LibreOffice",
 }
+
+
+def _field(meta, name: str):
+    """An editable field's value; the status (时效) lives in ``meta.extra``."""
+    return meta.extra.get("status") if name == "status" else getattr(meta, name)
 
 
 def cli_user() -> User:
@@ -49,6 +61,8 @@ def require_admin(user: User) -> None:
 
 def chinese_reason(error: str | None) -> str:
     text = error or "未知错误"
+    if "(zip bomb?)" in text:
+        return f"文件解压后过大或结构异常，疑似压缩炸弹，已拒绝（{text}）"
     for prefix, label in _READ_ERRORS.items():
         if text.startswith(prefix):
             return f"{label}（{text}）" if label != text else label
@@ -230,8 +244,8 @@ class Library:
         with self.assistant.index.writing():
             before = self.assistant.document(doc_id)
             record = self.assistant.set_metadata(before.doc_id, **fields)
-        changes = {k: [getattr(before.meta, k), getattr(record.meta, k)] for k in EDITABLE
-                   if getattr(before.meta, k) != getattr(record.meta, k)}
+        changes = {k: [_field(before.meta, k), _field(record.meta, k)] for k in EDITABLE
+                   if _field(before.meta, k) != _field(record.meta, k)}
         if changes:
             self.audit.record(user.name, "edit", record.doc_id, title=record.meta.title, changes=changes)
         return record

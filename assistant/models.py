@@ -105,6 +105,7 @@ class SearchFilters:
     issuer: str | None = None
     include_internal: bool = True  # False for members: internal documents never reach them
     doc_ids: tuple[str, ...] = ()  # only these documents (a question that names a document by 文号 or title)
+    in_force_only: bool = False  # 仅现行有效: leave out 已废止/已失效/已修订 documents (no status counts as in force)
 
     def __post_init__(self) -> None:
         unknown = set(self.genres) - set(GENRES)

@@ -92,6 +92,7 @@ class DocumentRecord:
             "doc_number": self.meta.doc_number,
             "date": self.meta.date,
             "visibility": self.meta.visibility,
+            "status": self.meta.extra.get("status"),  # validity (时效), None when unknown
             "sources": self.sources,
             "chunks": self.chunk_count,
         }

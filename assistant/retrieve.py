@@ -21,6 +21,7 @@ from .registry import DocumentRecord
 from .rerank import Reranker, RerankError, make_reranker
 from .store import Index
 from .tokenize import char_ngrams, word_tokens
+from .validity import is_in_force
 
 
 MAX_TERM_WEIGHT = 5.0  # IDF cap: one rare word should not outweigh the rest of the question
@@ -91,6 +92,8 @@ class _DocTable:
             if filters.issuer and meta.issuer != filters.issuer:
                 return False
             if filters.doc_ids and record.doc_id not in filters.doc_ids:
+                return False
+            if filters.in_force_only and not is_in_force(meta.extra.get("status")):
                 return False
             return filters.include_internal or meta.visibility == "public"
 
@@ -250,14 +253,18 @@ class Retriever:
         scores = self.scores(found)
         fused = {c: float(s) for c, s in zip(found.chunk_ids, scores) if np.isfinite(s)}
         similarity = dict(zip(found.chunk_ids, found.dense_sim.tolist()))
-        order = sorted(fused, key=lambda c: -fused[c])
         chunks = dict(zip(found.chunk_ids, found.chunks))
         docs = self._doc_table().docs
+        not_in_force = {c for c, chunk in zip(found.chunk_ids, found.chunks)
+                        if chunk.doc_id in docs and not is_in_force(docs[chunk.doc_id].meta.extra.get("status"))}
+        order = in_force_first(sorted(fused, key=lambda c: -fused[c]), fused, not_in_force)
         reranked: dict[str, float] = {}
         if self.reranker is not None and self.config.rerank:
             texts = {c: text for c, text, chunk in zip(found.chunk_ids, found.texts, found.chunks) if chunk.doc_id in docs}
             order, reranked = self.rerank(query, order, texts)
-        picked = pick_hits(order, chunks, docs, k, per_doc)
+        live = docs if not filters.in_force_only else {
+            d for d, record in docs.items() if is_in_force(record.meta.extra.get("status"))}
+        picked = pick_hits(order, chunks, live, k, per_doc)
         hits: list[SearchHit] = []
         for chunk_id, twins in picked:
             chunk = chunks[chunk_id]
@@ -286,6 +293,21 @@ class Retriever:
         by_chunk = dict(zip(top, scores))
         head = sorted(top, key=lambda c: -by_chunk[c])  # stable: ties keep the ranker's order
         return head + [c for c in order if c not in by_chunk], by_chunk
+
+
+VALIDITY_DEMOTION = 0.25  # share of the top candidates' score spread a not-in-force hit loses
+
+
+def in_force_first(order: list[str], scores: dict[str, float], not_in_force: set[str]) -> list[str]:
+    """Final ordering step for validity (时效): chunks of repealed/expired/revised documents lose
+    ``VALIDITY_DEMOTION`` × (best − 20th best score), so they come after in-force chunks of similar
+    score but stay above clearly worse ones. The ranker's features and scores are untouched;
+    without such documents the order is unchanged."""
+    if not not_in_force.intersection(order):
+        return order
+    top = [scores[c] for c in order[:20]]
+    penalty = VALIDITY_DEMOTION * (top[0] - top[-1]) if len(top) > 1 else 0.0
+    return sorted(order, key=lambda c: -(scores[c] - (penalty if c in not_in_force else 0.0)))
 
 
 def pick_hits(order: list[str], chunks: dict[str, Chunk], live_docs: Container[str], k: int,

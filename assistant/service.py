@@ -100,6 +100,8 @@ class Assistant:
             changes = validate_overrides(fields)
             if changes:
                 overrides = {**record.overrides, **changes}
+                if "extra" in changes:  # e.g. a status (时效) edit: keep other staff-set extra fields
+                    overrides["extra"] = {**(record.overrides.get("extra") or {}), **changes["extra"]}
                 self.index.update_metadata(record.doc_id, with_overrides(record.meta, changes), overrides)
             return self.document(record.doc_id)
 

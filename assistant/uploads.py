@@ -20,7 +20,9 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 from .read import sniff_kind
 
 _MB = 1024 * 1024
-KIND_LABELS = {"pdf": "PDF", "docx": "Word 文档（DOCX）", "html": "网页（HTML）", "text": "纯文本", None: "无法识别的二进制内容"}
+KIND_LABELS = {"pdf": "PDF", "docx": "Word 文档（DOCX）", "xlsx": "Excel 表格（XLSX）", "ofd": "OFD 版式文件",
+               "ole": "旧版 Office/WPS 文件", "image": "图片", "html": "网页（HTML）", "text": "纯文本",
+               None: "无法识别的二进制内容"}
 # extension → content kinds it may hold (read.read_file reads each of these combinations)
 ALLOWED = {
     ".pdf": ("pdf",),
@@ -29,6 +31,16 @@ ALLOWED = {
     ".md": ("text", "html"),
     ".html": ("html", "text"),
     ".htm": ("html", "text"),
+    ".ofd": ("ofd",),
+    ".xlsx": ("xlsx",),
+    ".doc": ("ole", "docx"),
+    ".wps": ("ole", "docx"),
+    ".et": ("ole", "xlsx"),
+    ".png": ("image",),
+    ".jpg": ("image",),
+    ".jpeg": ("image",),
+    ".tif": ("image",),
+    ".tiff": ("image",),
 }
 MAX_NAME_CHARS = 120
 _UNSAFE_CHARS_RE = re.compile(r'[\x00-\x1f\x7f<>:"|?*]')
@@ -61,7 +73,7 @@ def safe_name(original_name: str) -> str:
         raise UploadRefused(f"文件名含有不允许的字符：{name!r}")
     suffix = Path(name).suffix.lower()
     if suffix not in ALLOWED:
-        raise UploadRefused(f"不支持的文件类型“{suffix or '无扩展名'}”，只接受 PDF、DOCX、TXT、MD、HTML")
+        raise UploadRefused(f"不支持的文件类型“{suffix or '无扩展名'}”，只接受 PDF、OFD、DOC、DOCX、WPS、XLSX、ET、TXT、MD、HTML 和扫描图片（PNG、JPG、TIFF）")
     stem = Path(name).stem
     if len(stem) > MAX_NAME_CHARS:
         stem = stem[:MAX_NAME_CHARS]

@@ -21,6 +21,7 @@ import numpy as np
 
 from .config import Settings
 from .models import Chunk, DocMeta, SearchFilters
+from .validity import NOT_IN_FORCE
 
 NO_YEAR = -1  # Chroma metadata cannot hold None
 
@@ -49,6 +50,7 @@ def _metadata(meta: DocMeta, doc_id: str) -> dict:
         "year": meta.year if meta.year is not None else NO_YEAR,
         "visibility": meta.visibility,
         "issuer": meta.issuer or "",
+        "status": meta.extra.get("status") or "",  # validity (时效); "" = unknown, counts as in force
     }
 
 
@@ -67,6 +69,8 @@ def _filters(filters: SearchFilters) -> dict | None:
         parts.append({"issuer": {"$eq": filters.issuer}})
     if filters.doc_ids:
         parts.append({"doc_id": {"$in": list(filters.doc_ids)}})
+    if filters.in_force_only:
+        parts.append({"status": {"$nin": sorted(NOT_IN_FORCE)}})
     if not filters.include_internal:
         parts.append({"visibility": {"$eq": "public"}})
     if not parts:

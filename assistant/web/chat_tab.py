@@ -246,11 +246,11 @@ def build(ctx: WebContext) -> None:
     except Exception:  # an unreadable library must not take the page down
         examples = []
 
-    def filters(user: User, genres, year_from, year_to):
+    def filters(user: User, genres, year_from, year_to, in_force=False):
         low, high = _year(year_from), _year(year_to)
         if low and high and low > high:
             low, high = high, low
-        return filters_for(user, genres=tuple(genres or ()), year_from=low, year_to=high)
+        return filters_for(user, genres=tuple(genres or ()), year_from=low, year_to=high, in_force_only=bool(in_force))
 
     def texts_of(answers: Sequence[Answer]) -> dict[str, str]:
         out: dict[str, str] = {}
@@ -332,7 +332,7 @@ def build(ctx: WebContext) -> None:
                 pass
         return view(user, store.current(user.name))
 
-    def respond(message, conversation_id, genres, year_from, year_to, request: gr.Request):
+    def respond(message, conversation_id, genres, year_from, year_to, in_force, request: gr.Request):
         question = (message or "").strip()
         user = ctx.viewer(request)
         if not question:
@@ -353,7 +353,7 @@ def build(ctx: WebContext) -> None:
         answer = None
         try:
             for answer in assistant.ask(question, history=[t.question for t in turns],
-                                        filters=filters(user, genres, year_from, year_to), stream=True):
+                                        filters=filters(user, genres, year_from, year_to, in_force), stream=True):
                 chat[-1] = {"role": "assistant", "content": render_answer(answer, number)}
                 yield (chat, conversation.id) + skips + ("",)
         except Exception:  # never a stack trace in front of a member
@@ -433,12 +433,14 @@ def build(ctx: WebContext) -> None:
                                             elem_id="chat-year-from")
                     year_to = gr.Dropdown(years, value="不限", label="截止年份", allow_custom_value=True,
                                           elem_id="chat-year-to")
+                in_force = gr.Checkbox(False, label="仅现行有效", elem_id="chat-in-force",
+                                       info="不看已废止、已失效或已修订的文件")
             sources = gr.HTML(EMPTY_SOURCES, elem_id="chat-sources", css_template=CSS, js_on_load=CITE_JS)
     current = gr.State(None)
 
     private = {"api_visibility": "private"}
     view_outputs = [chatbot, current, conversation_list, sources, feedback_turn, rename_box, md_button, docx_button]
-    inputs = [box, current, genres, year_from, year_to]
+    inputs = [box, current, genres, year_from, year_to, in_force]
     outputs = view_outputs + [box]
     gr.on(triggers=None, fn=load, inputs=None, outputs=view_outputs, show_progress="hidden", **private)
     box.submit(respond, inputs, outputs, **private)

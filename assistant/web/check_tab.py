@@ -11,7 +11,8 @@ import gradio as gr
 from ..check import CheckReport
 from ..formats import KIND_LABELS
 from ..models import GENRE_LABELS, filters_for
-from ..read import ReadError, read_file
+from ..read import ReadError
+from ..read_worker import read_bounded
 from ..similar import VERDICT_LABELS
 from .context import WebContext
 from .inert import inert_markdown
@@ -65,7 +66,7 @@ def build(ctx: WebContext) -> None:
         if not path:
             return gr.update()
         try:
-            return "\n".join(page.text for page in read_file(Path(path)).pages)
+            return "\n".join(page.text for page in read_bounded(Path(path)).pages)  # worker with limits
         except ReadError as exc:
             gr.Warning(f"无法读取文件：{exc}")
             return gr.update()

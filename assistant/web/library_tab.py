@@ -25,7 +25,7 @@ from .inert import inert_markdown
 VISIBILITY_LABELS = {"public": "公开", "internal": "内部"}
 FIELD_LABELS = {"title": "标题", "genre": "文种", "doc_number": "文号", "issuer": "发文机关", "date": "日期",
                 "year": "年份", "visibility": "可见范围"}
-STAGE_LABELS = {"files": "读取文件", "embed": "向量化", "reindex": "重建索引"}
+STAGE_LABELS = {"files": "读取文件", "ocr": "文字识别（OCR）", "embed": "向量化", "reindex": "重建索引"}
 RESULT_COLUMNS = ["文件", "结果", "说明", "文档编号", "标题"]
 DOC_COLUMNS = ["文档编号", "标题", "文种", "年份", "可见范围", "片段数", "原文件名"]
 CHUNK_COLUMNS = ["序号", "页码", "标题层级", "内容"]
@@ -81,7 +81,7 @@ def build(ctx: WebContext) -> None:
     with gr.Column(visible=False, elem_id="library-panel") as panel:
         with gr.Tabs():
             with gr.Tab("上传文件", id="library-upload"):
-                files = gr.File(label="选择文件（PDF、DOCX、TXT、MD、HTML，可一次选多个）", file_count="multiple",
+                files = gr.File(label="选择文件（PDF、OFD、DOC、DOCX、WPS、XLSX、TXT、MD、HTML、扫描图片，可一次选多个）", file_count="multiple",
                                 type="filepath", elem_id="library-files")
                 with gr.Row():
                     upload_genre = gr.Dropdown([("自动识别", "")] + GENRE_CHOICES, value="", label="文种")
