@@ -26,7 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from assistant.answer import compose_extractive, support  # noqa: E402
+from assistant.answer import compose_extractive  # noqa: E402
 from assistant.config import load_settings  # noqa: E402
 from assistant.service import Assistant  # noqa: E402
 
@@ -66,13 +66,16 @@ def _matches(expected: set[str], source: str, external_id: str | None) -> bool:
 
 
 def score(assistant: Assistant, question: str, expected: set[str] | None, k: int = 10) -> Scored:
-    hits = assistant.search(question, k=k)
+    """The support the chat measures for ``question`` (``Assistant.answer_plan``) and whether the
+    answer would quote an expected document."""
+    plan = assistant.answer_plan(question)
+    hits = assistant.answer_inputs(question).hits
     found = False
     if expected is not None and hits:
-        _, sources = compose_extractive(question, hits)
+        _, sources = compose_extractive(question, hits, evidence=plan.evidence)
         by_chunk = {h.chunk_id: h for h in hits}
         found = any(_matches(expected, s.source, by_chunk[s.chunk_id].external_id) for s in sources)
-    return Scored(question, support(question, hits), found)
+    return Scored(question, plan.support, found)
 
 
 def rates(answerable: list[Scored], absent: list[Scored], threshold: float) -> tuple[float, float, float]:
