@@ -117,6 +117,31 @@ def test_member_asks_in_the_browser_and_sees_cited_sources(chat_url):
             browser.close()
 
 
+def test_caveat_and_refusal_are_shown_plainly_in_the_browser(chat_url):
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1100})
+            page.goto(chat_url)
+            box = page.locator("#chat-input textarea")
+            expect(box).to_be_visible(timeout=30000)
+            page.locator("#chat-new").click()
+            log = page.locator("#chat-log")
+            box.fill("深圳市既有住宅加装电梯每台补助多少？")  # the library has 江州's rules, not 深圳's
+            box.press("Enter")
+            expect(log).to_contain_text("注意", timeout=30000)
+            expect(log).to_contain_text("深圳市")
+            expect(log).to_contain_text("请注意区别")
+            expect(log).to_contain_text("[1]")  # the closest document is still quoted, with its source
+            box.fill("南极科考站的补给船一般什么时候出发？")
+            box.press("Enter")
+            expect(log).to_contain_text("未在文库中找到能够回答该问题的依据", timeout=30000)
+            page.wait_for_timeout(300)
+            page.screenshot(path=str(ARTIFACTS / "chat-caveat-refusal.png"), full_page=True)
+        finally:
+            browser.close()
+
+
 def test_ask_endpoint_through_gradio_client(chat_url):
     client = Client(chat_url, verbose=False)
     data = client.predict("普惠托育机构能拿到什么补助？建设补贴和运营补贴各是多少", api_name="/ask")
