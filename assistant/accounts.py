@@ -28,7 +28,7 @@ from pathlib import Path
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from .db import open_database
+from .db import Transaction, open_database
 from .models import ROLES, User
 
 FREE_FAILURES = 3  # wrong passwords allowed before the first lockout
@@ -249,7 +249,7 @@ class Accounts:
             ok = self._verify(digest, password or "")
         if not ok:
             return False
-        with self._lock, _immediate(self.db):
+        with self._lock, Transaction(self.db):
             self.db.execute("UPDATE users SET failed_count=0, locked_until=0, last_login=? WHERE name=?", (now, name))
             if address:
                 self.db.execute(  # undo this attempt's count (and the lock it alone may have started)
@@ -266,7 +266,7 @@ class Accounts:
     def _reserve(self, name: str, address: str | None, now: float) -> str | None:
         """In one transaction: check the locks and count this attempt as a failure. The hash to
         verify, or None when the login must fail (unknown name, account or address locked)."""
-        with self._lock, _immediate(self.db):
+        with self._lock, Transaction(self.db):
             if address:
                 row = self.db.execute("SELECT failed_count, locked_until, last_failure FROM address_failures"
                                       " WHERE address=?", (address,)).fetchone()
@@ -305,17 +305,3 @@ class Accounts:
         except (VerificationError, InvalidHashError):
             return False
 
-
-class _immediate:
-    """``BEGIN IMMEDIATE`` … ``COMMIT`` (``ROLLBACK`` on error): the write lock of the file for the block."""
-
-    def __init__(self, db: sqlite3.Connection):
-        self.db = db
-
-    def __enter__(self):
-        self.db.execute("BEGIN IMMEDIATE")
-        return self.db
-
-    def __exit__(self, exc_type, exc, tb):
-        self.db.execute("ROLLBACK" if exc_type else "COMMIT")
-        return False

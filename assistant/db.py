@@ -18,3 +18,18 @@ def open_database(path: Path, schema: str, synchronous: str | None = None) -> sq
         db.execute(f"PRAGMA synchronous={synchronous}")
     db.executescript(schema)
     return db
+
+
+class Transaction:
+    """``BEGIN IMMEDIATE`` … ``COMMIT`` (``ROLLBACK`` on error): the file's write lock for the block."""
+
+    def __init__(self, db: sqlite3.Connection):
+        self.db = db
+
+    def __enter__(self) -> sqlite3.Connection:
+        self.db.execute("BEGIN IMMEDIATE")
+        return self.db
+
+    def __exit__(self, exc_type, exc, tb) -> bool:
+        self.db.execute("ROLLBACK" if exc_type else "COMMIT")
+        return False

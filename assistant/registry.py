@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .db import open_database
+from .db import Transaction, open_database
 from .models import Chunk, CleanText, DocMeta
 
 SCHEMA = """
@@ -126,7 +126,7 @@ class Registry:
 
     # -- transactions -------------------------------------------------------------------
     def transaction(self):
-        return _Transaction(self.db)
+        return Transaction(self.db)
 
     # -- generation: bumped whenever the set of ready chunks changes ----------------------
     def generation(self) -> int:
@@ -318,15 +318,3 @@ class Registry:
 
 _CHUNK_SQL = "SELECT chunk_id, doc_id, ordinal, text, heading, page, start, end, embed_text, words FROM chunks"
 
-
-class _Transaction:
-    def __init__(self, db: sqlite3.Connection):
-        self.db = db
-
-    def __enter__(self):
-        self.db.execute("BEGIN IMMEDIATE")
-        return self.db
-
-    def __exit__(self, exc_type, exc, tb):
-        self.db.execute("ROLLBACK" if exc_type else "COMMIT")
-        return False
