@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from .feedback import RATINGS, Feedback
 from .library import require_staff
-from .models import SearchFilters, SearchHit, User
+from .models import SearchFilters, User
 from .rank import FEATURES
 from .service import Assistant
 
