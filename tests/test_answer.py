@@ -263,3 +263,10 @@ def test_extractive_answer_skips_reply_formulas():
     text, _ = compose_extractive("加装电梯补助多少", hits)
     assert "收悉" not in text and "感谢您" not in text
     assert "每台补助18万元[1]" in text
+
+
+def test_a_repealed_document_is_labelled_where_it_is_quoted():
+    repealed = replace(hit(1, "市级财政对加装电梯项目按照每台15万元给予补助。"), status="已废止", title="旧办法")
+    text, sources = compose_extractive("加装电梯每台补助多少", [repealed])
+    assert text.splitlines()[0] == "据《旧办法》（该文件已废止）："
+    assert sources[0].status == "已废止"
