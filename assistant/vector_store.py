@@ -12,7 +12,10 @@ pay llama-index's ~1 s import (see docs/benchmarks.md, "Start-up").
 
 from __future__ import annotations
 
+import fcntl
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
@@ -41,6 +44,18 @@ def open_client(settings: Settings):
     path = settings.index / "chroma"
     path.mkdir(parents=True, exist_ok=True)
     return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+
+
+@contextmanager
+def _opening(settings: Settings) -> Iterator[None]:
+    """An exclusive lock on ``<index>/chroma-open.lock`` while a client and its collection are opened."""
+    settings.index.mkdir(parents=True, exist_ok=True)
+    with open(settings.index / "chroma-open.lock", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _metadata(meta: DocMeta, doc_id: str) -> dict:
@@ -85,12 +100,15 @@ class VectorStore:
 
     @classmethod
     def open(cls, settings: Settings, model_id: str) -> "VectorStore":
-        client = open_client(settings)
-        collection = client.get_or_create_collection(
-            collection_name(settings.chroma_collection, model_id),
-            configuration={"hnsw": {"space": "cosine", "ef_search": 200, "ef_construction": 200}},
-            embedding_function=None,
-        )
+        # Several processes opening a new index at once would race to create Chroma's tables and
+        # the collection ("table collections already exists"): opening is serialised per index folder.
+        with _opening(settings):
+            client = open_client(settings)
+            collection = client.get_or_create_collection(
+                collection_name(settings.chroma_collection, model_id),
+                configuration={"hnsw": {"space": "cosine", "ef_search": 200, "ef_construction": 200}},
+                embedding_function=None,
+            )
         return cls(collection)
 
     def _store(self):
