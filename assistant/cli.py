@@ -144,6 +144,8 @@ def cmd_ask(args) -> int:
         return 0
     if answer.notice:
         print(f"（{answer.notice}）")
+    for caveat in answer.caveats:
+        print(f"注意：{caveat}")
     print(answer.answer)
     if answer.sources:
         print("\n出处：" if not answer.refused else "\n最接近的文档：")
