@@ -45,13 +45,14 @@ class Wants:
     time: bool = False
     who: bool = False
     unit: str = ""
+    framing: bool = False  # asks about a rule's purpose, scope or commencement
 
 
 def question_wants(question: str) -> Wants:
     asked = _ASKED_UNIT.search(question)
     unit = asked.group(1) if asked else ("元" if _ASKS_MONEY.search(question) else "")
     return Wants(bool(_ASKS_AMOUNT.search(question)), bool(_ASKS_TIME.search(question)),
-                 bool(_ASKS_WHO.search(question)), unit)
+                 bool(_ASKS_WHO.search(question)), unit, bool(_ASKS_FRAMING.search(question)))
 
 
 def _has_amount_in(unit_text: str, measure: str) -> bool:
@@ -242,6 +243,15 @@ def _bigrams(text: str) -> set[str]:
     return {run[i : i + 2] for run in runs for i in range(len(run) - 1)}
 
 
+# A rule's own framing — its purpose ("为……，制定本办法"), scope ("……适用本办法") and commencement
+# ("本办法自……起施行") — says what the document is, not what it provides; it answers only questions
+# about exactly that.
+_FRAMING = re.compile(r"制定本(?:办法|规定|方案|细则|条例|意见|措施|规则)|适用本(?:办法|规定|方案|细则|条例)|"
+                      r"^(?:第[一二三四五六七八九十百零〇\d]+条\s*)?本(?:办法|规定|方案|细则|条例)(?:自|由)")
+_ASKS_FRAMING = re.compile(r"目的|为什么|适用|范围|施行|生效|实施日期|起执行|哪些人|谁可以")
+FRAMING_PENALTY = 0.25
+
+
 def score_unit(unit: str, terms: Mapping[str, float], question_bigrams: set[str], wants: Wants,
                context: str = "") -> float:
     """Relevance of one unit: weighted term coverage (the unit's heading/title context counts half),
@@ -259,6 +269,8 @@ def score_unit(unit: str, terms: Mapping[str, float], question_bigrams: set[str]
         score += 0.12
     if wants.who and _ORG.search(unit):
         score += 0.06
+    if not wants.framing and _FRAMING.search(unit):
+        score -= FRAMING_PENALTY
     return score
 
 

@@ -270,3 +270,12 @@ def test_a_repealed_document_is_labelled_where_it_is_quoted():
     text, sources = compose_extractive("加装电梯每台补助多少", [repealed])
     assert text.splitlines()[0] == "据《旧办法》（该文件已废止）："
     assert sources[0].status == "已废止"
+
+
+def test_a_rules_own_framing_is_not_its_main_provisions():
+    rules = hit(1, "第一条 为规范物业服务行为，结合本市实际，制定本办法。\n"
+                   "第二条 物业服务质量评价实行年度评价，评价结果向社会公示。")
+    text, _ = compose_extractive("物业服务质量评价办法有哪些主要规定", [rules])
+    assert "年度评价" in text and "制定本办法" not in text
+    purpose, _ = compose_extractive("物业服务质量评价办法的制定目的是什么", [rules])
+    assert "制定本办法" in purpose  # asked about the purpose: then it is the answer
