@@ -2,9 +2,10 @@
 
 Everything here works on search hits that ``Assistant.search`` returned; nothing retrieves on its
 own. The text functions are pure: ``resolve_followup`` rewrites a follow-up question with the
-topic of the conversation, ``support`` and ``should_refuse`` decide whether the corpus backs an
-answer at all, ``compose_extractive`` picks the most relevant sentences of the best passages.
-``answer_stream`` runs the model mode and falls back to the extractive answer on any failure.
+topic of the conversation, ``plan_answer`` chooses the evidence (``evidence.py``) and decides between
+answering, answering with a caveat and refusing (``specifics.py``), ``compose_extractive`` quotes the
+evidence under a line naming its document. ``answer_stream`` runs both modes with the same plan and
+falls back to the extractive answer on any model failure.
 """
 
 from __future__ import annotations
@@ -198,13 +199,6 @@ def _missing_caveat(absent: Sequence[str], closest: SearchHit) -> str:
     what = "、".join(f"“{a}”" for a in absent)
     year = f"（{closest.year}年）" if closest.year else ""
     return f"文库中没有找到与{what}对应的内容；以下是最接近的文件《{_short_title(closest.title)}》{year}，请注意区别。"
-
-
-def should_refuse(question: Question | str, hits: Sequence[SearchHit], threshold: float,
-                  texts: Mapping[str, str] | None = None) -> bool:
-    """Whether ``plan_answer`` would refuse (for hit testing and calibration)."""
-    question = Question.plain(question) if isinstance(question, str) else question
-    return plan_answer(question, hits, texts or {}, threshold).refused
 
 
 # -- extractive answers ------------------------------------------------------------------
