@@ -410,7 +410,8 @@ def cmd_check(args) -> int:
 def cmd_serve(args) -> int:
     from .web import serve
 
-    serve(load_settings(index=args.index), host=args.host, port=args.port, open_access=args.open)
+    settings = load_settings(index=args.index)
+    serve(settings, host=args.host or settings.host, port=args.port or settings.port, open_access=args.open)
     return 0
 
 
@@ -547,8 +548,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("serve", parents=[common], help="serve the web app")
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=7860)
+    p.add_argument("--host", default=None, help="default: the host setting (127.0.0.1)")
+    p.add_argument("--port", type=int, default=None, help="default: the port setting (7860)")
     p.add_argument("--open", action="store_true", help="serve without login (single-user laptop install)")
     p.set_defaults(func=cmd_serve)
     return parser
