@@ -8,7 +8,7 @@ receives an internal document from any path. Near-duplicate chunks are collapsed
 from __future__ import annotations
 
 import logging
-from collections.abc import Container, Mapping, Sequence
+from collections.abc import Container, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -199,39 +199,35 @@ class Retriever:
             return rrf(found.dense_rank) + rrf(found.chars_rank)
         return rrf(found.dense_rank) + rrf(found.chars_rank) + rrf(found.words_rank)  # rrf3, or no ranker file
 
-    def term_weights(self, terms: Sequence[str]) -> dict[str, float]:
-        """IDF of each term over the indexed chunks: a word in every chunk weighs almost nothing,
-        a word no chunk contains weighs most. A term's document frequency is that of its rarest
-        character pair (or Latin word), which bounds it from above."""
+    def question_terms(self, question: str, terms: Sequence[str]) -> tuple[dict[str, float], list[str]]:
+        """The IDF of each of the question's ``terms`` and the question's *unseen phrases*, from one
+        pass over the keyword index (each character pair's chunk frequency counted once).
+
+        IDF: a word in every chunk weighs almost nothing, a word no chunk contains weighs most; a
+        term's document frequency is that of its rarest character pair (or Latin word), which bounds
+        it from above. Unseen phrases are subjects no chunk contains: a long term found nowhere
+        ("公共租赁住房"), or two adjacent two-character words that each occur, and weigh something, but
+        never together ("预算"+"收入" → "预算收入", "降价"+"幅度")."""
         keywords = self.index.keywords()
         total = keywords.size
-        weights: dict[str, float] = {}
         frequency: dict[str, int] = {}
+
+        def chunks_with(gram: str) -> int:
+            if gram not in frequency:
+                frequency[gram] = int(np.count_nonzero(keywords.scores("chars", [gram]))) if total else 0
+            return frequency[gram]
+
+        weights: dict[str, float] = {}
         for term in terms:
             grams = [g for g in char_ngrams(term) if len(g) == 2 or not _is_cjk(g)] or list(term)
-            for gram in grams:
-                if gram not in frequency:
-                    frequency[gram] = int(np.count_nonzero(keywords.scores("chars", [gram]))) if total else 0
-            found = min(frequency[g] for g in grams)
+            found = min(chunks_with(g) for g in grams)
             # a term no chunk contains is often a colloquialism; it counts, but no more than a rare word
             weights[term] = min(idf(found, total), ABSENT_TERM_WEIGHT if found == 0 else MAX_TERM_WEIGHT)
-        return weights
-
-    def unseen_phrases(self, question: str, weights: Mapping[str, float]) -> list[str]:
-        """Subjects of the question that no chunk contains: a long term found nowhere ("公共租赁住房"),
-        or two adjacent two-character words that each occur, and weigh something, but never together
-        ("预算"+"收入" → "预算收入", "降价"+"幅度")."""
-        keywords = self.index.keywords()
-        if not keywords.size:
-            return []
-        memo: dict[str, int] = {}
+        if not total:
+            return weights, []
 
         def seen(text: str) -> bool:
-            grams = [g for g in char_ngrams(text) if len(g) == 2 and _is_cjk(g)]
-            for gram in grams:
-                if gram not in memo:
-                    memo[gram] = int(np.count_nonzero(keywords.scores("chars", [gram])))
-            return all(memo[g] for g in grams)
+            return all(chunks_with(g) for g in char_ngrams(text) if len(g) == 2 and _is_cjk(g))
 
         unseen = [t for t in weights if len(t) >= 5 and _is_cjk(t) and not seen(t)]
         located = sorted((question.find(t), t) for t in weights if question.find(t) >= 0 and _is_cjk(t))
@@ -240,7 +236,7 @@ class Retriever:
                     and min(weights[left], weights[right]) >= PHRASE_MIN_WEIGHT
                     and seen(left) and seen(right) and not seen(left + right)):
                 unseen.append(left + right)
-        return unseen
+        return weights, unseen
 
     def search(self, query: str, k: int = 10, filters: SearchFilters | None = None,
                per_doc: int | None = None) -> list[SearchHit]:

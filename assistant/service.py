@@ -185,9 +185,8 @@ class Assistant:
         documents' texts, the IDF of the question's terms and its phrases no document contains."""
         hits = self._named_first(query, self.search(query, k=10, filters=filters, per_doc=2), filters)
         texts = {h.doc_id: self.index.registry.document_text(h.doc_id) for h in hits[:PASSAGES]}
-        weights = self.retriever.term_weights(content_terms(query))
-        return AnswerInputs(hits, {d: clean.text for d, clean in texts.items() if clean}, weights,
-                            self.retriever.unseen_phrases(query, weights))
+        weights, unseen = self.retriever.question_terms(query, content_terms(query))
+        return AnswerInputs(hits, {d: clean.text for d, clean in texts.items() if clean}, weights, unseen)
 
     def answer_plan(self, query: str, filters: SearchFilters | None = None) -> Plan:
         """The evidence and the refusal decision the chat would reach for ``query`` (hit testing)."""

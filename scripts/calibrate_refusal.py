@@ -26,7 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from assistant.answer import compose_extractive  # noqa: E402
+from assistant.answer import Question, compose_extractive, plan_answer  # noqa: E402
 from assistant.config import load_settings  # noqa: E402
 from assistant.service import Assistant  # noqa: E402
 
@@ -68,8 +68,10 @@ def _matches(expected: set[str], source: str, external_id: str | None) -> bool:
 def score(assistant: Assistant, question: str, expected: set[str] | None, k: int = 10) -> Scored:
     """The support the chat measures for ``question`` (``Assistant.answer_plan``) and whether the
     answer would quote an expected document."""
-    plan = assistant.answer_plan(question)
-    hits = assistant.answer_inputs(question).hits
+    found = assistant.answer_inputs(question)  # retrieved once, as the chat does
+    plan = plan_answer(Question(question, found.weights), found.hits, found.texts,
+                       assistant.settings.refusal_threshold, unseen=found.unseen)
+    hits = found.hits
     found = False
     if expected is not None and hits:
         _, sources = compose_extractive(question, hits, evidence=plan.evidence)
