@@ -8,13 +8,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .accounts import ROLE_LABELS, Account, AccountError
+from .library import require_admin as library_require_admin
 from .models import User
 from .service import Assistant
 
 
 def require_admin(user: User) -> None:
-    if not user.is_admin:
-        raise PermissionError(f"无权限：账号管理仅限管理员（当前用户“{user.name}”）")
+    library_require_admin(user, "账号管理仅限管理员")
 
 
 @dataclass(frozen=True)

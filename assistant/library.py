@@ -54,9 +54,10 @@ def require_staff(user: User) -> None:
         raise PermissionError(f"无权限：文库管理仅限工作人员和管理员（当前用户“{user.name}”的角色为委员）")
 
 
-def require_admin(user: User) -> None:
+def require_admin(user: User, what: str = "仅管理员可以查看审计日志") -> None:
+    """``PermissionError`` unless ``user`` is an admin; ``what`` says what was refused."""
     if not user.is_admin:
-        raise PermissionError(f"无权限：仅管理员可以查看审计日志（当前用户“{user.name}”）")
+        raise PermissionError(f"无权限：{what}（当前用户“{user.name}”）")
 
 
 def chinese_reason(error: str | None) -> str:
