@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 
 from .citations import verify
 from .config import Settings
-from .evidence import Evidence, Unit, candidate_units, choose, coverage, disagree
+from .evidence import Evidence, Unit, asked_figure, candidate_units, choose, coverage, disagree
 from .llm import ChatModel, Message, ModelUnavailable, fill, load_prompt, source_block
 from .models import SearchHit, Source
 from .specifics import missing, question_specifics
@@ -102,7 +102,6 @@ def _resolve_one(question: str, before: str) -> str:
 # -- the plan: evidence, refusal, caveats -------------------------------------------------
 
 REFUSAL_MIN_COVERAGE = 0.5  # IDF-weighted share of the question's terms the evidence must contain
-PHRASE_COVERAGE = 0.9  # unseen phrases count when the evidence lacks some of the question's words
 CAVEAT_MIN_COVERAGE = 0.6  # …and without the missing specifics, to answer a near neighbour with a caveat
 ASK_BACK = ("您的问题似乎承接上文（如“那……”“这个……”），但这是本次对话的第一个问题。"
             "请说明具体事项后再问，例如“老旧小区加装电梯每台补助多少？”。")
@@ -157,15 +156,16 @@ def support(similarity: float, evidence_coverage: float) -> float:
 
 
 def plan_answer(question: Question, hits: Sequence[SearchHit], texts: Mapping[str, str], threshold: float,
-                min_coverage: float = REFUSAL_MIN_COVERAGE, unseen: Sequence[str] = ()) -> Plan:
+                min_coverage: float = REFUSAL_MIN_COVERAGE, absent_terms: Sequence[str] = ()) -> Plan:
     """Choose the evidence and decide between answering, answering with a caveat, and refusing.
 
     Refused when nothing close was found (support below ``threshold``), when the evidence misses
     most of what the question is about (IDF-weighted coverage below ``min_coverage``), or when it
     lacks a specific the question names (a year, place, number, title) and little else matches.
     A specific missing from otherwise matching evidence gives an answer with a caveat instead; so
-    does a phrase of the question that no document contains (``unseen``: "预算收入" when the evidence
-    speaks of 预算 and of 收入 but no document ever of 预算收入).
+    does a figure the question asks for ("多少套", "补助多少") that no quoted sentence states, and a
+    long term of the question no passage of the library contains (``absent_terms``, "公共租赁住房").
+    Specifics count only in a document that also says the rest of the question.
     """
     if not hits:
         return Plan(Evidence(), True, 0.0)
@@ -178,21 +178,48 @@ def plan_answer(question: Question, hits: Sequence[SearchHit], texts: Mapping[st
     if backing < threshold or evidence.coverage < min_coverage:
         return Plan(evidence, True, backing)
     chosen = [hits[i] for i in evidence.hits]
-    described = " ".join(f"{h.title} {h.doc_number or ''} {h.date or ''} {h.year or ''} {h.issuer or ''} {h.heading}"
-                         for h in chosen)
-    quoted = described + " " + " ".join(u.text for u in evidence.units)
-    documents = " ".join(texts.get(h.doc_id, h.text) for h in chosen)
-    absent = missing(wanted, quoted, documents)
-    phrases = []
-    if evidence.coverage < PHRASE_COVERAGE:  # every word found: the phrase is a paraphrase, not a new subject
-        phrases = list(unseen)
-    if not absent and not phrases:
+    absent, quoted = _absent_specifics(wanted, question.weights, evidence, hits, texts)
+    absent += [t for t in absent_terms if t not in absent]
+    figure = asked_figure(question.text)
+    no_figure = [figure.label] if figure and not figure.found_in(" ".join(u.text for u in evidence.units)) else []
+    if not absent and not no_figure:
         return Plan(evidence, False, backing)
     rest = {t: w for t, w in question.weights.items() if not any(t in a or a in t for a in absent)}
     if absent and (not rest or coverage(rest, quoted) < CAVEAT_MIN_COVERAGE):
         return Plan(evidence, True, backing, missing=tuple(absent))
-    # a phrase the library never uses may be the member's own wording: a caveat, never a refusal
-    return Plan(evidence, False, backing, (_missing_caveat(absent + phrases, chosen[0]),), tuple(absent + phrases))
+    caveats = []
+    if absent:
+        caveats.append(_missing_caveat(absent, chosen[0]))
+    if no_figure:
+        caveats.append(f"所引文件没有给出{no_figure[0]}的具体数字；以下是最接近的内容，请注意区别。")
+    return Plan(evidence, False, backing, tuple(caveats), tuple(absent + no_figure))
+
+
+DOCUMENT_ANSWERS = 0.5  # IDF coverage of the question's other terms for a document to count as answering
+
+
+def _absent_specifics(wanted, weights: Mapping[str, float], evidence: Evidence, hits: Sequence[SearchHit],
+                      texts: Mapping[str, str]) -> tuple[list[str], str]:
+    """The question's specifics (year, place, number, title, organisation) that no quoted document
+    has together with the rest of the question — and that document's quoted text. A year found in one
+    document and the answer in another is not an answer: "深圳…租赁登记" is not answered by a Shenzhen
+    land lease and a Guangzhou registration rule. The documents are tried best first."""
+    specific = wanted.all()
+    rest = {t: w for t, w in weights.items() if not any(t in a or a in t for a in specific)} or dict(weights)
+    documents = list(dict.fromkeys(hits[i].doc_id for i in evidence.hits))
+    found: list[tuple[list[str], str, bool]] = []
+    for doc in documents:
+        passages = [hits[i] for i in evidence.hits if hits[i].doc_id == doc]
+        described = " ".join(f"{h.title} {h.doc_number or ''} {h.date or ''} {h.year or ''} {h.issuer or ''} {h.heading}"
+                             for h in passages)
+        quoted = described + " " + " ".join(u.text for u in evidence.units if hits[u.hit].doc_id == doc)
+        absent = missing(wanted, quoted, texts.get(doc, passages[0].text))
+        answers = len(documents) == 1 or coverage(rest, quoted) >= DOCUMENT_ANSWERS
+        if not absent and answers:
+            return [], quoted
+        found.append((absent, quoted, answers))
+    absent, quoted, _ = min(found, key=lambda f: (not f[2], len(f[0])))  # best first on ties (min is stable)
+    return absent, quoted
 
 
 def _missing_caveat(absent: Sequence[str], closest: SearchHit) -> str:
@@ -343,12 +370,12 @@ def finish_model_answer(raw: str, sources: Sequence[Source], query: str) -> Answ
 def answer_stream(query: str, hits: Sequence[SearchHit], settings: Settings, question: str | None = None,
                   previous: Sequence[str] = (), model: ChatModel | None = None, stream: bool = True,
                   texts: Mapping[str, str] | None = None, weights: Mapping[str, float] | None = None,
-                  unseen: Sequence[str] = ()) -> Iterator[Answer]:
+                  absent_terms: Sequence[str] = ()) -> Iterator[Answer]:
     """Partial answers while the model writes, then the verified final one (``final=True``).
 
     ``query`` is the resolved question used for retrieval, ``question`` what the member typed;
     ``texts`` the full texts of the hits' documents (so quotes keep lists and articles whole) and
-    ``weights`` the IDF of the query's terms, ``unseen`` its phrases no document contains. Both modes share the evidence, the refusal gate and
+    ``weights`` the IDF of the query's terms, ``absent_terms`` its long terms no passage contains. Both modes share the evidence, the refusal gate and
     the caveats: without a model (``llm_url`` unset) the answer quotes the evidence; the model is
     given the evidence's passages. On any model failure the final answer is extractive with a
     notice saying why. ``stream=False`` asks the model for the whole reply in one request.
@@ -360,7 +387,7 @@ def answer_stream(query: str, hits: Sequence[SearchHit], settings: Settings, que
         return
     q = Question(query, dict(weights)) if weights is not None else Question.plain(query)
     texts = texts or {}
-    plan = plan_answer(q, hits, texts, settings.refusal_threshold, unseen=unseen)
+    plan = plan_answer(q, hits, texts, settings.refusal_threshold, absent_terms=absent_terms)
     if plan.refused:
         yield refusal(query, hits, mode, missing_=plan.missing)
         return

@@ -55,6 +55,55 @@ def question_wants(question: str) -> Wants:
                  bool(_ASKS_WHO.search(question)), unit, bool(_ASKS_FRAMING.search(question)))
 
 
+_ASKS_FIGURE = re.compile(r"(?:多少|几)(万元|元|个工作日|工作日|个月|个|名|台|人|户|天|年|月|周|岁|次|分|小时|项|家|所|倍|条|张|批|辆|套|间|块|亩|平方米)?"
+                          r"|多久|多长时间")
+_SAME_MEASURE = {"天": "天|日|个工作日|工作日", "日": "天|日|个工作日|工作日", "工作日": "工作日|天|日", "个工作日": "工作日|天|日",
+                 "岁": "岁|周岁", "人": "人|名|人次", "名": "人|名", "月": "个月|月", "个月": "个月|月", "个": "个|家|所|项|名|条",
+                 "家": "家|户|个", "户": "户|家", "万元": "万元|亿元|元", "元": "元|万元|亿元|%"}
+_ASKS_SHARE = re.compile(r"幅度|比例|比重|占比|[^效]率")
+_SHARE = "%|％|成|倍|百分点"
+_TIME_SPAN = "天|日|个工作日|工作日|个月|月|年|周|小时|分钟"
+_NUMBER = r"[\d一二三四五六七八九十百千万两半]"
+
+
+@dataclass(frozen=True)
+class AskedFigure:
+    """A question asking for a figure ("多少张", "补助多少", "多久"): ``label`` as the question says it,
+    ``measure`` the units that may carry the answer (empty: any number)."""
+
+    label: str
+    measure: str
+
+    def found_in(self, text: str) -> bool:
+        if not self.measure:
+            return bool(re.search(r"\d|[一二三四五六七八九十百千两]+[^\s，。；、]{0,3}", text))
+        share = "|百分之" if "%" in self.measure else ""  # "税率为百分之十"
+        return bool(re.search(rf"{_NUMBER}\s*(?:万|亿)?(?:{self.measure}){share}", text))
+
+
+def asked_figure(question: str) -> AskedFigure | None:
+    """The figure a question asks for, when it asks for one in so many words; None otherwise.
+    "补助多少", "每月发多少" ask for money; "多少游客" for a count of anything; "几号", "几月" for a date."""
+    for match in _ASKS_FIGURE.finditer(question):
+        text, unit = match.group(0), match.group(1)
+        after = question[match.end() : match.end() + 1]
+        if text in ("多久", "多长时间"):
+            return AskedFigure(text, _TIME_SPAN)
+        if unit:
+            return AskedFigure(text, _SAME_MEASURE.get(unit, re.escape(unit)))
+        if text == "几" and after in "号月点时":
+            continue  # a date or an hour, not a figure
+        if re.match(r"[\u4e00-\u9fff]", after) and not re.match(r"[钱是呢啊了]", after):
+            return AskedFigure(text, "")  # "多少游客": a count
+        before = question[max(0, match.start() - 8) : match.start()]
+        if _ASKS_SHARE.search(before):
+            return AskedFigure(text, _SHARE)  # "降价幅度是多少": a percentage
+        if after == "钱" or _ASKS_MONEY.search(before):
+            return AskedFigure(text + ("钱" if after == "钱" else ""), _SAME_MEASURE["元"])
+        return AskedFigure(text, "")
+    return None
+
+
 def _has_amount_in(unit_text: str, measure: str) -> bool:
     """A number followed by the asked measure ("2000人", "120元", "五万元")."""
     measure = measure.removeprefix("个") if measure not in ("个",) else measure
@@ -116,7 +165,7 @@ def quotable(text: str, title: str = "") -> bool:
     """Whether a unit may be quoted as (part of) an answer."""
     body = text.strip()
     words = _words(body)
-    if words < 6 or _MARKUP.search(body) or _INSTRUCTION.search(body):
+    if words < 6 or _MARKUP.search(body) or _INSTRUCTION.search(body) or body.endswith(("？", "?")):
         return False
     if _FORMULA.search(body) and not _NAMES_PROPOSAL.search(body):
         return False
@@ -195,7 +244,7 @@ def passage_units(hit_index: int, text: str, start: int, end: int, title: str = 
                         or heading or nxt_end - a > MAX_UNIT):
                     break  # not a list item: a heading ("一、总体要求") opens the next section
                 stop, pos = nxt_end, nxt_end + 1
-            if stop > b:
+            if stop > b and quotable(text[a:stop], title):  # else ("…收悉。现函复如下：") its items stand alone
                 units.append(Unit(hit_index, text[a:stop], a, stop))
                 skip_until = stop
                 continue
@@ -252,13 +301,19 @@ _ASKS_FRAMING = re.compile(r"目的|为什么|适用|范围|施行|生效|实施
 FRAMING_PENALTY = 0.25
 
 
+TITLE_CREDIT = 0.7  # a question term the unit's document title says counts this much in every unit of it
+
+
 def score_unit(unit: str, terms: Mapping[str, float], question_bigrams: set[str], wants: Wants,
-               context: str = "") -> float:
-    """Relevance of one unit: weighted term coverage (the unit's heading/title context counts half),
-    character-pair overlap, and a bonus when it holds the kind of fact asked for."""
-    own = coverage(terms, unit)
-    framed = coverage(terms, context + unit) if context else own
-    score = 0.75 * own + 0.25 * framed
+               title: str = "") -> float:
+    """Relevance of one unit: IDF-weighted term coverage, character-pair overlap, and a bonus when it
+    holds the kind of fact asked for. A term its document's title says counts mostly as found in
+    every unit ("江州家庭医生签约服务费是多少" asked of the 家庭医生签约服务 plan is about 服务费: every
+    sentence of that plan is about 家庭医生 and 签约)."""
+    total = sum(terms.values())
+    score = 0.0
+    if total > 0:
+        score = sum(w * max(term_credit(t, unit), TITLE_CREDIT if t in title else 0.0) for t, w in terms.items()) / total
     if question_bigrams:
         score += 0.15 * len(question_bigrams & _bigrams(unit)) / len(question_bigrams)
     if wants.amount and wants.unit and _has_amount_in(unit, wants.unit):
@@ -272,6 +327,12 @@ def score_unit(unit: str, terms: Mapping[str, float], question_bigrams: set[str]
     if not wants.framing and _FRAMING.search(unit):
         score -= FRAMING_PENALTY
     return score
+
+
+def title_baseline(terms: Mapping[str, float], title: str) -> float:
+    """What every unit of a document scores for the question terms its title says."""
+    total = sum(terms.values())
+    return TITLE_CREDIT * sum(w for t, w in terms.items() if t in title) / total if total > 0 else 0.0
 
 
 # -- selection ----------------------------------------------------------------------------------
@@ -306,7 +367,9 @@ def candidate_units(hits: Sequence[SearchHit], texts: Mapping[str, str], passage
     next article). A unit is taken once, for the first passage that reaches it."""
     units: list[Unit] = []
     seen: set[tuple[str, int]] = set()
-    for i, hit in enumerate(hits[:passages]):
+    for i, hit in enumerate(hits):
+        if i >= passages and hit.doc_id != hits[0].doc_id:
+            continue  # beyond the first passages only the best document is read on
         document = texts.get(hit.doc_id, "")
         if document and hit.end > hit.start and document[hit.start : hit.end] == hit.text:
             reach = WINDOW if i < 2 else 0
@@ -343,9 +406,10 @@ def choose(hits: Sequence[SearchHit], units: Sequence[Unit], terms: Mapping[str,
     for unit in units:
         hit = hits[unit.hit]
         context = f"{hit.title} {hit.doc_number or ''} {hit.heading}"
-        own = score_unit(unit.text, terms, q_bigrams, wants)
+        titled = score_unit(unit.text, terms, q_bigrams, wants, hit.title)
+        own = titled - 0.5 * title_baseline(terms, hit.title)  # mostly what the unit itself says
         own += 0.1 * sum(1 for b in boost if b in unit.text)
-        relevance = 0.7 * own + 0.3 * coverage(terms, context + unit.text) + 0.04 / (unit.hit + 1)
+        relevance = 0.7 * titled + 0.3 * coverage(terms, context + unit.text) + 0.04 / (unit.hit + 1)
         relevance += sum(NAMED_DOCUMENT_BONUS if "〔" in b else 0.05 for b in boost if b in context)
         scored.append((relevance, own, unit))
     scored.sort(key=lambda item: -item[0])
@@ -385,12 +449,30 @@ def choose(hits: Sequence[SearchHit], units: Sequence[Unit], terms: Mapping[str,
         total += len(unit.text)
         if doc not in documents:
             documents.append(doc)
+    figure = asked_figure(question)
+    if figure and not figure.found_in(" ".join(u.text for u in chosen)):
+        chosen += _figure_unit(figure, scored, chosen, hits, best_own)
     passages = list(dict.fromkeys(u.hit for u in chosen))
     evidence_text = " ".join(f"{hits[i].title} {hits[i].heading} {hits[i].text}" for i in passages)
     evidence_text += " " + " ".join(u.text for u in chosen)
     order = {doc: i for i, doc in enumerate(documents)}
     chosen.sort(key=lambda u: (order[hits[u.hit].doc_id], u.start))
     return Evidence(chosen, best_relevance, coverage(terms, evidence_text))
+
+
+FIGURE_MIN_OWN = 0.4  # share of the best unit's own score a unit must reach to be quoted for the figure asked
+
+
+def _figure_unit(figure: AskedFigure, scored: Sequence[tuple[float, float, Unit]], chosen: Sequence[Unit],
+                 hits: Sequence[SearchHit], best_own: float) -> list[Unit]:
+    """When the chosen units lack the figure the question asks for ("多少套"), the most relevant unit of
+    the best document that states one — if it is relevant enough to quote at all."""
+    best_doc = hits[chosen[0].hit].doc_id
+    for _, own, unit in scored:
+        if (hits[unit.hit].doc_id == best_doc and unit not in chosen and own >= FIGURE_MIN_OWN * best_own
+                and figure.found_in(unit.text) and not any(_overlaps(unit, other, hits) for other in chosen)):
+            return [unit]
+    return []
 
 
 _QUANTITY = re.compile(r"\d+(?:\.\d+)?\s*(万元|亿元|元|%|个工作日|工作日|天|台|户|人)")
@@ -426,8 +508,8 @@ def _clause_bests(question: str, terms: Mapping[str, float], scored: Sequence[tu
         if not own_terms:
             continue
         wants, grams = question_wants(part), _bigrams(part)
-        candidates = [(score_unit(u.text, own_terms, grams, wants), r, o, u) for r, o, u in scored
-                      if hits[u.hit].doc_id == best_doc]
+        candidates = [(score_unit(u.text, own_terms, grams, wants, hits[u.hit].title), r, o, u)
+                      for r, o, u in scored if hits[u.hit].doc_id == best_doc]
         if candidates:
             part_score, relevance, own, unit = max(candidates, key=lambda c: (c[0], c[1]))
             if part_score >= 0.5:

@@ -24,9 +24,9 @@ from .tokenize import char_ngrams, word_tokens
 from .validity import is_in_force
 
 
+LONG_TERM = 5  # characters: a term this long that no chunk contains names a subject the library lacks
 MAX_TERM_WEIGHT = 5.0  # IDF cap: one rare word should not outweigh the rest of the question
 ABSENT_TERM_WEIGHT = 3.0  # weight of a term found in no chunk at all
-PHRASE_MIN_WEIGHT = 3.0  # words this common (提案, 建议, the city's name) do not make a subject together
 
 METHODS = ("ranker", "rrf", "rrf3", "dense", "chars", "words")
 log = logging.getLogger(__name__)
@@ -199,15 +199,14 @@ class Retriever:
             return rrf(found.dense_rank) + rrf(found.chars_rank)
         return rrf(found.dense_rank) + rrf(found.chars_rank) + rrf(found.words_rank)  # rrf3, or no ranker file
 
-    def question_terms(self, question: str, terms: Sequence[str]) -> tuple[dict[str, float], list[str]]:
-        """The IDF of each of the question's ``terms`` and the question's *unseen phrases*, from one
-        pass over the keyword index (each character pair's chunk frequency counted once).
+    def term_weights(self, terms: Sequence[str]) -> tuple[dict[str, float], list[str]]:
+        """The IDF of each of the question's ``terms``, from one pass over the keyword index (each
+        character pair's chunk frequency counted once), and the long terms no chunk contains.
 
-        IDF: a word in every chunk weighs almost nothing, a word no chunk contains weighs most; a
-        term's document frequency is that of its rarest character pair (or Latin word), which bounds
-        it from above. Unseen phrases are subjects no chunk contains: a long term found nowhere
-        ("公共租赁住房"), or two adjacent two-character words that each occur, and weigh something, but
-        never together ("预算"+"收入" → "预算收入", "降价"+"幅度")."""
+        A word in every chunk weighs almost nothing, a word no chunk contains weighs most; a term's
+        document frequency is that of its rarest character pair (or Latin word), which bounds it
+        from above. A long term found nowhere ("公共租赁住房" in a library without one) is a subject
+        the library does not cover."""
         keywords = self.index.keywords()
         total = keywords.size
         frequency: dict[str, int] = {}
@@ -225,18 +224,9 @@ class Retriever:
             weights[term] = min(idf(found, total), ABSENT_TERM_WEIGHT if found == 0 else MAX_TERM_WEIGHT)
         if not total:
             return weights, []
-
-        def seen(text: str) -> bool:
-            return all(chunks_with(g) for g in char_ngrams(text) if len(g) == 2 and _is_cjk(g))
-
-        unseen = [t for t in weights if len(t) >= 5 and _is_cjk(t) and not seen(t)]
-        located = sorted((question.find(t), t) for t in weights if question.find(t) >= 0 and _is_cjk(t))
-        for (start, left), (next_start, right) in zip(located, located[1:]):
-            if (next_start == start + len(left) and len(left) == len(right) == 2
-                    and min(weights[left], weights[right]) >= PHRASE_MIN_WEIGHT
-                    and seen(left) and seen(right) and not seen(left + right)):
-                unseen.append(left + right)
-        return weights, unseen
+        absent = [t for t in weights if len(t) >= LONG_TERM and _is_cjk(t)
+                  and not all(chunks_with(g) for g in char_ngrams(t) if len(g) == 2 and _is_cjk(g))]
+        return weights, absent
 
     def search(self, query: str, k: int = 10, filters: SearchFilters | None = None,
                per_doc: int | None = None) -> list[SearchHit]:

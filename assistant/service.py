@@ -25,12 +25,15 @@ class NotFound(LookupError):
     pass
 
 
+SIBLINGS = 60  # passages of the best document read besides the retrieved ones
+
+
 @dataclass(frozen=True)
 class AnswerInputs:
     hits: list[SearchHit]
     texts: dict[str, str]
     weights: dict[str, float]
-    unseen: list[str]
+    absent_terms: list[str]  # long terms of the question no chunk contains
 
 
 class Assistant:
@@ -177,22 +180,36 @@ class Assistant:
         query = resolve_followup(question, previous)
         found = self.answer_inputs(query, filters)
         answers = answer_stream(query, found.hits, self.settings, question=question.strip(), previous=previous,
-                                stream=stream, texts=found.texts, weights=found.weights, unseen=found.unseen)
+                                stream=stream, texts=found.texts, weights=found.weights, absent_terms=found.absent_terms)
         return answers if stream else final(answers)
 
     def answer_inputs(self, query: str, filters: SearchFilters | None = None) -> AnswerInputs:
         """What an answer is made from: the passages (a document the question names first), their
-        documents' texts, the IDF of the question's terms and its phrases no document contains."""
+        documents' texts (the best one read whole) and the IDF of the question's terms."""
         hits = self._named_first(query, self.search(query, k=10, filters=filters, per_doc=2), filters)
+        hits += self._rest_of_best_document(hits)
         texts = {h.doc_id: self.index.registry.document_text(h.doc_id) for h in hits[:PASSAGES]}
-        weights, unseen = self.retriever.question_terms(query, content_terms(query))
-        return AnswerInputs(hits, {d: clean.text for d, clean in texts.items() if clean}, weights, unseen)
+        weights, absent = self.retriever.term_weights(content_terms(query))
+        return AnswerInputs(hits, {d: clean.text for d, clean in texts.items() if clean}, weights, absent)
+
+    def _rest_of_best_document(self, hits: list[SearchHit]) -> list[SearchHit]:
+        """The best document's other passages (nearest the best one first, at most ``SIBLINGS``): the
+        answer reads the document that answers, not only the passages retrieval happened to pick."""
+        if not hits:
+            return []
+        best = hits[0]
+        have = {h.chunk_id for h in hits}
+        stored = [s.chunk for s in self.index.registry.chunks_of(best.doc_id) if s.chunk.chunk_id not in have]
+        stored.sort(key=lambda c: abs(c.start - best.start))
+        return [replace(best, rank=len(hits) + n, score=0.0, chunk_id=c.chunk_id, text=c.text, heading=c.heading,
+                        page=c.page, start=c.start, end=c.end, similarity=0.0, near_duplicates=(), rerank_score=None)
+                for n, c in enumerate(stored[:SIBLINGS], start=1)]
 
     def answer_plan(self, query: str, filters: SearchFilters | None = None) -> Plan:
         """The evidence and the refusal decision the chat would reach for ``query`` (hit testing)."""
         found = self.answer_inputs(query, filters)
         return plan_answer(Question(query, found.weights), found.hits, found.texts, self.settings.refusal_threshold,
-                           unseen=found.unseen)
+                           absent_terms=found.absent_terms)
 
 
 def _named_documents(question: str, records: Sequence[DocumentRecord]) -> list[str]:

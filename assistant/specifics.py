@@ -21,10 +21,12 @@ _ARTICLE = re.compile(rf"第[{_CN_DIGITS}\d]+[条章款]")
 _PROPOSAL_NO = re.compile(r"第?\s*(\d{2,5})\s*号(?:提案|建议|议案)?")
 _DOC_NUMBER = re.compile(r"[\u4e00-\u9fff]{1,12}[〔\[［【(（]\s*(\d{4})\s*[〕\]］】)）]\s*第?\s*(\d+)\s*号")
 _SESSION = re.compile(rf"[{_CN_DIGITS}]+届|[{_CN_DIGITS}]+次(?:全体)?会议")  # 十届 … 五次会议
+_ORDINAL = re.compile(rf"第[{_CN_DIGITS}\d]+(?:次|批|期|轮)(?!会议|全体)")  # 第六次大督查, 第三批房源
 _BOOK_TITLE = re.compile(r"《([^《》]{4,60})》")
 _PLACE_SUFFIX = re.compile(r"(?:特别行政区|自治区|自治州|自治县|省|市|区|县|州|镇|乡|街道)$")
 _GENERIC_PLACES = frozenset("""本市 全市 我市 市区 城区 小区 社区 地区 全区 本区 辖区 新区 园区 景区 片区 老城区 全省 本省 我省 全县 本县
     县区 市县 省市 城市 农村 城乡 乡镇 各省 各市 各区 各地 当地 外地 本地 国内 境内 境外 全国 中国 国家""".split())
+_QUESTION_WORD = re.compile(r"多少|多大|多久|多长|几|哪|什么|怎|啥")
 _VERB_BEFORE_PLACE = re.compile(r"^[来去到在从往回至赴]")  # "来江州" as jieba sometimes cuts it
 _ORG_SUFFIX = re.compile(r"(?:局|委员会|委|厅|办公室|中心|公司|银行|协会|学会|大学|学院|医院)$")
 
@@ -73,6 +75,7 @@ def question_specifics(question: str) -> Specifics:
         if "号" in match.group(0):
             numbers.append(match.group(1))
     numbers += _SESSION.findall(rest)
+    numbers += _ORDINAL.findall(rest)
     titles = [t for t in _BOOK_TITLE.findall(question)]
     places: list[str] = []
     organisations: list[str] = []
@@ -81,6 +84,8 @@ def question_specifics(question: str) -> Specifics:
         word = word.strip()
         if len(word) < 2 or word in _GENERIC_PLACES:
             continue
+        if _QUESTION_WORD.search(word):
+            continue  # "上多大" tagged as a place
         if flag == "ns" and not _ORG_SUFFIX.search(word):
             places.append(_VERB_BEFORE_PLACE.sub("", word) if len(word) >= 3 else word)
         elif flag == "nt" or (flag.startswith("n") and _ORG_SUFFIX.search(word) and len(word) >= 4):

@@ -70,7 +70,7 @@ def score(assistant: Assistant, question: str, expected: set[str] | None, k: int
     answer would quote an expected document."""
     found = assistant.answer_inputs(question)  # retrieved once, as the chat does
     plan = plan_answer(Question(question, found.weights), found.hits, found.texts,
-                       assistant.settings.refusal_threshold, unseen=found.unseen)
+                       assistant.settings.refusal_threshold, absent_terms=found.absent_terms)
     hits = found.hits
     found = False
     if expected is not None and hits:

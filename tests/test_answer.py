@@ -16,7 +16,8 @@ from assistant.answer import (
     resolve_followup,
 )
 from assistant.config import load_settings
-from assistant.evidence import passage_units, quotable
+from assistant.evidence import asked_figure, passage_units, quotable
+from assistant.specifics import question_specifics
 from assistant.citations import parse_markers
 from assistant.models import SearchFilters, SearchHit, User, filters_for
 
@@ -155,6 +156,65 @@ def test_another_city_is_not_answered_as_if_it_were_this_one():
                         title="广州失业保险常见问题")
     plan = plan_answer(q("深圳市失业保险金最长能领多少个月"), [guangzhou], {}, threshold=0.85)
     assert plan.refused or any("深圳市" in c for c in plan.caveats)
+
+
+def test_a_specific_counts_only_in_the_document_that_answers():
+    # "深圳" appears in a land-lease reply, the registration deadline only in a Guangzhou page
+    lease = replace(hit(1, "深圳湾口岸港方口岸区的土地使用权，由香港特别行政区政府同深圳市人民政府签订国有土地租赁合同。",
+                        doc="lease", similarity=0.92), title="深圳湾口岸土地使用期限的批复")
+    rule = replace(hit(2, "房屋租赁当事人应当在订立租赁合同之日起30日内办理房屋租赁登记备案手续。", doc="rule",
+                       similarity=0.92), title="房屋租赁登记备案攻略")
+    plan = plan_answer(q("深圳市签了房屋租赁合同以后，多少天内要去办登记备案？"), [rule, lease], {}, threshold=0.85)
+    assert plan.refused or any("深圳" in c for c in plan.caveats)
+
+
+def test_an_article_must_be_in_the_law_the_question_names():
+    other = replace(hit(1, "第六十二条 国务院和省级人民政府统筹安排学前教育资金。", doc="a", similarity=0.92),
+                    title="中华人民共和国学前教育法")
+    named = replace(hit(2, "第十六条 未成年人的父母或者其他监护人应当开展家庭教育。", doc="b", similarity=0.92),
+                    title="中华人民共和国家庭教育促进法")
+    plan = plan_answer(q("家庭教育促进法第六十二条规定了什么？"), [named, other], {}, threshold=0.85)
+    assert plan.refused or any("第六十二条" in c for c in plan.caveats)
+
+
+def test_a_figure_no_quoted_sentence_states_gives_a_caveat():
+    card = replace(hit(1, "65岁以上老年人凭广州老年人优待卡免费乘坐市内公共汽车。", doc="c", similarity=0.93),
+                   title="广州市老年人优待办法")
+    plan = plan_answer(q("广州市老年人优待卡一共发放了多少张？"), [card], {}, threshold=0.85)
+    assert plan.refused or any("多少张" in c for c in plan.caveats)
+    assert not plan_answer(q("广州市老年人优待卡能免费坐公交吗？"), [card], {}, threshold=0.85).caveats
+
+
+def test_the_figure_asked_for_is_quoted_when_the_document_states_it():
+    document = ("二、签约服务费\n1.签约服务费按每人每年120元标准筹集，由医保基金和签约居民分担。\n"
+                "2.签约服务费的70%以上用于家庭医生团队的绩效分配。\n3.每个家庭医生团队签约人数原则上不超过2000人。")
+    start = document.index("2.签约")
+    passage = replace(hit(1, document[start:], doc="plan"), start=start, end=len(document),
+                      title="江州市做实家庭医生签约服务实施方案")
+    text, _ = compose_extractive(q("江州家庭医生签约服务费是多少？一个团队最多签多少人？"), [passage], {"plan": document})
+    assert "120元" in text and "2000人" in text
+
+
+def test_what_a_question_asks_for():
+    assert asked_figure("一共发放了多少张优待卡").measure == "张"
+    assert asked_figure("每台补助多少").label == "多少" and "元" in asked_figure("每台补助多少").measure
+    assert "%" in asked_figure("平均降价幅度是多少？").measure
+    assert asked_figure("多少天内要申报").found_in("自购买之日起60日内申报")
+    assert asked_figure("每个月几号之前发？") is None
+    assert asked_figure("老年节是哪一天？") is None
+
+
+def test_items_of_a_reply_formula_stand_alone():
+    item = "一、同意广东省气象局与香港天文台合建3个自动气象站；与澳门地球物理气象台合建2个自动气象站。"
+    text = f"你局《关于合建气象站网的请示》收悉。经国务院批准，现函复如下：\n{item}\n二、气象站网组建中的具体事宜，请中国气象局商定。"
+    units = [u.text for u in passage_units(0, text, 0, len(text))]
+    assert item in units and not any("收悉" in u for u in units)
+
+
+def test_ordinals_and_question_words_as_specifics():
+    assert "第六次" in question_specifics("国务院第六次大督查表扬了哪些地方？").numbers
+    assert "第三批" in question_specifics("广州2024年第三批公租房推出了哪些房源？").numbers
+    assert not question_specifics("法律上多大年纪算老年人？").places
 
 
 def test_a_followup_without_a_conversation_is_asked_back():
