@@ -104,7 +104,7 @@ class _DocTable:
 
 
 UNEMBEDDED_SIMILARITY = 0.8  # stand-in when no chunk has a vector yet (typical e5 similarity of a loose match)
-EMBED_AT_QUERY = 8  # queued candidates (best keyword ranks first) embedded at query time, through the cache
+EMBED_AT_QUERY = 4  # queued candidates (best keyword ranks first) embedded at query time, through the cache
 
 
 def unembedded(index: Index, chunk_ids: list[str], stored: dict, keyword_rank: dict[str, int]) -> set[str]:

@@ -28,7 +28,7 @@ LAWS = ROOT.parent / "shared" / "corpus" / "laws"
 
 def twenty_page_laws(count: int) -> list[Path]:
     """Laws of about 30,000 bytes (≈ 20 printed pages)."""
-    laws = sorted(LAWS.glob("*.md"), key=lambda p: abs(p.stat().st_size - 30_000))
+    laws = sorted((p for p in LAWS.rglob("*.md") if p.name != "_index.md"), key=lambda p: abs(p.stat().st_size - 30_000))
     return laws[:count]
 
 
