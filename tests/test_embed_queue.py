@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import os
 import signal
 import time
 import uuid
@@ -18,6 +19,7 @@ from assistant import retrieve
 from assistant.cli import main
 from assistant.embed_queue import EmbedWorker, wait_until_drained, worker_holder
 from assistant.library import Library
+from assistant.lock import file_lock
 from assistant.models import SearchFilters, User
 from assistant.registry import Registry
 from assistant.retrieve import RetrievalConfig, Retriever
@@ -188,3 +190,35 @@ def test_kill_9_while_embedding_then_embed_pending_resumes_without_loss_or_dupli
     with contextlib.redirect_stdout(out):
         assert main(["--index", str(index), "search", f"民宿经营 {token}-23", "--json"]) == 0
     assert json.loads(out.getvalue())[0]["title"].endswith(f"（{token}-23）")
+
+
+def test_with_a_chroma_server_the_serving_worker_embeds_what_a_cli_ingest_queued(make_assistant, chroma_server,
+                                                                                 embed_cache, tmp_path):
+    """Two processes on one index (``chroma_url``): a ``serve``-like process whose worker drains the queue
+    and a CLI ``ingest --background`` that queues while that worker holds ``embed.lock`` — the CLI leaves
+    its chunks to the worker, which embeds them; nothing is lost or doubled, both processes find them."""
+    index = tmp_path / "index"
+    serving = make_assistant(index, chroma_url=chroma_server, chroma_collection=f"queue-{uuid.uuid4().hex[:8]}")
+    token = uuid.uuid4().hex[:8]
+    serving.ingest([write_doc(tmp_path / "a", "蓝莓.txt", proposal(token))], embed_later=True)
+    worker = serving.start_embed_worker()
+    holder = file_lock(index / "embed.lock")
+    holder.acquire(timeout=5)  # the worker is "busy" until released: the CLI must hand its chunks over
+    try:
+        assert f"pid {os.getpid()}" in serving.embedding_status().worker
+        env = cli_env(embed_cache, ASSISTANT_CHROMA_URL=chroma_server,
+                      ASSISTANT_CHROMA_COLLECTION=serving.settings.chroma_collection)
+        code, out, err = finish(start(index, "ingest", "--background", write_doc(
+            tmp_path / "b", "茶叶.txt", proposal(token, "茶叶加工", "云岭乡")), env=env, cwd=tmp_path))
+        assert code == 0, err
+        assert "正在向量化此文库" in err  # left to the worker that holds the queue
+        assert serving.search("云岭乡茶叶加工冷链", k=1)[0].title.startswith("关于支持云岭乡茶叶加工")
+    finally:
+        holder.release()
+    worker.wake()
+    assert wait_until_drained(serving.index, timeout=120)
+    worker.stop()
+    visible = serving.index.registry.visible_chunk_ids()
+    assert serving.index.vectors.chunk_ids() == visible and serving.index.vectors.count() == len(visible) > 6
+    dense = Retriever(serving.index, RetrievalConfig(method="dense")).search("云岭乡茶叶加工冷链物流", k=1)
+    assert dense[0].title.startswith("关于支持云岭乡茶叶加工")
