@@ -78,7 +78,9 @@ def embedding_notice(assistant, user: User) -> str:
     if not status.pending:
         return ""
     share = status.embedded / status.chunks if status.chunks else 0.0
-    worker = "" if status.worker else "（向量化进程未运行：启动网页服务或运行 `assistant embed-pending` 后继续）"
+    failure = getattr(assistant.embed_worker, "error", None)
+    worker = (f"（向量化出错，稍后自动重试：{failure}）" if failure else "" if status.worker
+              else "（向量化进程未运行：启动网页服务或运行 `assistant embed-pending` 后继续）")
     return (f"⏳ 还有 **{status.pending}** 个片段正在向量化（{status.pending_documents} 篇文档；"
             f"全库已完成 {share:.0%}）。这些文档已可按关键词检索，问答照常可用。{worker}")
 
