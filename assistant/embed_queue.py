@@ -120,6 +120,19 @@ class EmbedWorker:
         self._thread: threading.Thread | None = None
         self.busy = False  # draining now
         self.error: str | None = None  # the last failure, until a drain succeeds
+        self.rate = 0.0  # chunks per second of the current (or last) drain
+        self._started = (0.0, 0)  # (when, done) at the start of the current drain
+
+    def _progress(self, stage: str, done: int, total: int) -> None:
+        now = time.monotonic()
+        if done == 0:
+            self._started = (now, 0)
+        elif now > self._started[0]:
+            self.rate = done / (now - self._started[0])
+
+    def eta_s(self, pending: int) -> float | None:
+        """Seconds until ``pending`` chunks are embedded at the current rate (None: not known yet)."""
+        return pending / self.rate if self.rate > 0 else None
 
     def start(self) -> "EmbedWorker":
         self._thread = threading.Thread(target=self._run, name="embed-queue", daemon=True)
@@ -141,7 +154,7 @@ class EmbedWorker:
             try:
                 if self.index.registry.queue_counts()[0]:
                     self.busy = True
-                    drain(self.index, stop=self._stop)
+                    drain(self.index, self._progress, stop=self._stop)
                     self.error = None
             except IndexBusy:
                 pass  # another process works the queue (or holds the index): look again later

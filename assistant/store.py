@@ -342,11 +342,17 @@ class Index:
 
     @_locked
     def replace_chunks(self, doc: PreparedDocument, progress: ProgressFn = no_progress) -> None:
-        """Re-chunk an existing document in place (re-index): new chunks, cached vectors reused."""
+        """Re-chunk an existing document in place (re-index): new chunks, cached vectors reused. A document
+        still in the embedding queue keeps its new chunks that have no cached vector there."""
+        later: list[str] = []
+        if self.registry.queued_of(doc.doc_id):
+            cached = self.cache.get(self.embedder.model_id, [text_hash(c.embed_text) for c in doc.chunks])
+            later = [c.chunk.chunk_id for c in doc.chunks if text_hash(c.embed_text) not in cached]
         with self.registry.transaction():
             self.registry.set_doc_state(doc.doc_id, "rewriting")
             self.registry.delete_chunks(doc.doc_id)
             self.registry.insert_chunks(doc.chunks)
+            self.registry.enqueue(later, doc.doc_id)
             self.registry.update_metadata(doc.doc_id, doc.meta, doc.overrides)
             self.registry.bump_generation()
         self._rewrite_vectors(doc.doc_id, doc.meta, progress)

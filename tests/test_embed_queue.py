@@ -90,7 +90,7 @@ def test_a_document_is_keyword_searchable_before_its_vectors_and_dense_searchabl
     assert report["consistent"] and report["queued"] == 0 and report["vectors"] == report["chunks"]
 
 
-def test_removing_or_editing_a_queued_document(make_assistant, tmp_path):
+def test_removing_editing_or_reindexing_a_queued_document(make_assistant, tmp_path):
     assistant = make_assistant()
     token = uuid.uuid4().hex[:8]
     kept = write_doc(tmp_path / "docs", "蓝莓.txt", proposal(token))
@@ -100,6 +100,9 @@ def test_removing_or_editing_a_queued_document(make_assistant, tmp_path):
     assert assistant.remove([removed_id]) == [removed_id]
     assert assistant.embedding_status().pending == len(chunk_ids(assistant, kept_id))
     assistant.set_metadata(kept_id, visibility="internal")  # while queued: vectors must carry the edit
+    assert assistant.reindex() == 1  # re-chunking keeps what is not embedded yet in the queue (no embedding now)
+    assert assistant.embedding_status().pending == len(chunk_ids(assistant, kept_id))
+    assert not chunk_ids(assistant, kept_id) & assistant.index.vectors.chunk_ids()
 
     worker = EmbedWorker(assistant.index, poll_s=0.2).start()
     assert wait_until_drained(assistant.index, timeout=120)
@@ -131,6 +134,7 @@ def test_serve_worker_embeds_uploads_and_the_staff_page_shows_progress(make_assi
     assistant.embed_worker.start()
     assert wait_until_drained(assistant.index, timeout=120)
     assert embedding_notice(assistant, STAFF) == ""
+    assert assistant.embed_worker.rate > 0  # measured while draining: the page's time estimate
     assert assistant.search(f"蓝莓 {token}", k=1)[0].title.startswith("关于支持青溪镇蓝莓")
 
 
