@@ -78,12 +78,14 @@ def embedding_notice(assistant, user: User) -> str:
     if not status.pending:
         return ""
     share = status.embedded / status.chunks if status.chunks else 0.0
-    failure = getattr(assistant.embed_worker, "error", None)
-    worker = (f"（向量化出错，稍后自动重试：{failure}）" if failure else "" if status.worker
+    own = assistant.embed_worker
+    failure = own.error if own is not None else None
+    worker = (f"（向量化出错，稍后自动重试：{failure}）" if failure
+              else "" if status.worker or (own is not None and own.running)
               else "（向量化进程未运行：启动网页服务或运行 `assistant embed-pending` 后继续）")
-    eta = assistant.embed_worker.eta_s(status.pending) if assistant.embed_worker is not None else None
+    eta = own.eta_s(status.pending) if own is not None else None
     left = "" if eta is None else "，预计不到 1 分钟完成" if eta < 60 else f"，预计约 {round(eta / 60)} 分钟完成"
-    return (f"⏳ 还有 **{status.pending}** 个片段正在向量化（{status.pending_documents} 篇文档；"
+    return (f"还有 **{status.pending}** 个片段正在向量化（{status.pending_documents} 篇文档；"
             f"全库已完成 {share:.0%}{left}）。这些文档已可按关键词检索，问答照常可用。{worker}")
 
 
