@@ -92,33 +92,41 @@ def _filters(args) -> SearchFilters:
                          issuer=getattr(args, "issuer", None), in_force_only=bool(getattr(args, "in_force", False)))
 
 
+def _fill_queue(assistant, progress, background: bool) -> str:
+    """After an ingest: with ``--background`` embed what is queued (unless another process works the
+    queue); otherwise only say when chunks still wait. Returns a line for stderr ("" for none)."""
+    from .embed_queue import drain
+    from .lock import IndexBusy
+
+    chunks, documents = assistant.index.registry.queue_counts()
+    if not background:
+        return (f"另有 {chunks} 个片段仍在向量化队列中（可按关键词检索；运行 `assistant embed-pending` 补上向量）"
+                if chunks else "")
+    print(f"已可按关键词检索；开始向量化 {chunks} 个片段（{documents} 篇文档），中断后可用 `assistant embed-pending` 继续",
+          file=sys.stderr, flush=True)
+    try:
+        drain(assistant.index, progress)
+    except IndexBusy as exc:
+        return f"{exc}，新片段将由它完成向量化"
+    return ""
+
+
 def cmd_ingest(args) -> int:
     overrides = {"genre": args.genre, "visibility": args.visibility, "title": args.title, "issuer": args.issuer,
                  "doc_number": args.doc_number, "year": args.year}
     from .library import Library, cli_user
 
     progress = TerminalProgress()
-    waiting = ""
     try:
         with _writer(args) as assistant:
             report = Library(assistant).ingest(cli_user(), [Path(p) for p in args.paths], overrides, progress,
                                                embed_later=args.background)
-            if args.background:  # searchable by keyword now; fill the vectors unless another process does
-                from .embed_queue import drain
-                from .lock import IndexBusy
-
-                chunks, documents = assistant.index.registry.queue_counts()
-                print(f"已可按关键词检索；开始向量化 {chunks} 个片段（{documents} 篇文档），中断后可用"
-                      " `assistant embed-pending` 继续", file=sys.stderr, flush=True)
-                try:
-                    drain(assistant.index, progress)
-                    report.embedded = assistant.index.embedded_count  # this process's texts sent to the model
-                except IndexBusy as exc:
-                    waiting = str(exc)
+            note = _fill_queue(assistant, progress, args.background)
+            report.embedded = assistant.index.embedded_count  # texts this process sent to the model, queue included
     finally:
         progress.close()
-    if waiting:
-        print(f"{waiting}，新片段将由它完成向量化", file=sys.stderr)
+    if note:
+        print(note, file=sys.stderr)
     for result in report.failed:
         print(f"失败 {result.path}: {result.error}", file=sys.stderr)
     if args.json:
