@@ -18,8 +18,10 @@ their chunks — keyword-searchable at once — and puts their chunk ids in the 
 cache, outside the write lock), and under the lock adds the vectors of those still queued with the
 same text (replacing any an interrupted step added) and deletes their queue rows. Chroma and the
 queue are not one transaction, but re-adding is idempotent, so a kill at any point loses nothing
-and duplicates nothing; removing or re-chunking a document drops its queue rows. One process at a
-time works the queue (``embed.lock``, see ``embed_queue.py``).
+and duplicates nothing. Removing a document drops its queue rows; re-chunking a queued one queues
+its new chunks that have no cached vector; a metadata edit rewrites only the vectors already added
+(the queued ones get the new metadata when added). One process at a time works the queue
+(``embed.lock``, see ``embed_queue.py``).
 
 Every write runs inside ``Index.writing()``, the index's write lock (``lock.py``): one writer
 per index across processes, so whatever ``heal()`` finds half-done belongs to a writer that is
