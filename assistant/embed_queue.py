@@ -110,7 +110,8 @@ class EmbedWorker:
     """``assistant serve``'s background worker: a daemon thread draining the queue of one index.
 
     ``wake()`` after queuing; otherwise it looks every ``POLL_S`` seconds (chunks another process
-    queued, or left by a restart). Another process working the queue is left to it."""
+    queued, or left by a restart — the first look waits that long too, so that a restarted server
+    starts before it embeds). Another process working the queue is left to it."""
 
     def __init__(self, index: Index, poll_s: float = POLL_S):
         self.index = index
@@ -153,6 +154,8 @@ class EmbedWorker:
             self._thread.join(timeout)
 
     def _run(self) -> None:
+        self._wake.wait(self.poll_s)
+        self._wake.clear()
         while not self._stop.is_set():
             delay = self.poll_s
             try:

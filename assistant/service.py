@@ -75,6 +75,10 @@ class Assistant:
         """Whether uploads are stored keyword-searchable first and embedded by the worker."""
         return self.settings.embed_in_background and self.embed_worker is not None
 
+    def pending_embeddings(self) -> int:
+        """Chunks still waiting for their vectors (cheap: the queue's row count)."""
+        return self.index.registry.queue_counts()[0]
+
     def embedding_status(self):
         """Documents, chunks, how many still wait for a vector and who embeds them (``EmbeddingStatus``)."""
         from .embed_queue import embedding_status

@@ -81,6 +81,7 @@ def test_a_document_is_keyword_searchable_before_its_vectors_and_dense_searchabl
     assert doctor(assistant.settings.index)["consistent"]  # queued chunks are not "missing vectors"
 
     worker = assistant.start_embed_worker()
+    worker.wake()  # (it would look by itself after POLL_S)
     assert wait_until_drained(assistant.index, timeout=120)
     worker.stop()
     assert queued <= assistant.index.vectors.chunk_ids()

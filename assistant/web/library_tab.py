@@ -72,7 +72,7 @@ def statistics_outputs(library: Library, user: User) -> tuple[str, pd.DataFrame,
 
 def embedding_notice(assistant, user: User) -> str:
     """What staff read while uploads are still being embedded ("" when nothing waits, and for members)."""
-    if not user.can_manage:
+    if not user.can_manage or not assistant.pending_embeddings():
         return ""
     status = assistant.embedding_status()
     if not status.pending:
