@@ -227,3 +227,51 @@ def test_with_a_chroma_server_the_serving_worker_embeds_what_a_cli_ingest_queued
     assert serving.index.vectors.chunk_ids() == visible and serving.index.vectors.count() == len(visible) > 6
     dense = Retriever(serving.index, RetrievalConfig(method="dense")).search("云岭乡茶叶加工冷链物流", k=1)
     assert dense[0].title.startswith("关于支持云岭乡茶叶加工")
+
+
+def test_kill_9_of_serve_while_its_worker_embeds_then_a_restarted_serve_resumes(tmp_path, embed_cache):
+    """Queued chunks are embedded by ``assistant serve``'s worker; the server is killed (SIGKILL) part-way
+    and started again: it resumes the queue by itself; every chunk ends with exactly one vector."""
+    from .test_served_writers import serve, stop, wait_up
+
+    index = tmp_path / "index"
+    token = uuid.uuid4().hex[:8]
+    folder = tmp_path / "docs"
+    for n in range(24):
+        write_doc(folder, f"建议{n:02d}.txt", f"关于夜间公交线路第{n}号的建议（{token}-{n}）\n"
+                                            f"东湖区夜间公交第{n}条线路班次少，建议延长运营时间并增设站点。\n")
+    from assistant.config import load_settings
+    from assistant.service import Assistant
+
+    queuing = Assistant(load_settings(index=index, environ={}, embed_cache=embed_cache))
+    assert len(queuing.ingest([folder], embed_later=True).files) == 24
+    queuing.close()
+    env = cli_env(embed_cache, ASSISTANT_EMBED_BATCH="2")
+    registry = Registry(index / "registry.sqlite")
+    try:
+        server, url = serve(index, env, tmp_path)
+        killed_at = None
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline and server.poll() is None:
+            pending = registry.queue_counts()[0]
+            if 0 < pending < 24:
+                server.send_signal(signal.SIGKILL)
+                killed_at = pending
+                break
+            time.sleep(0.02)
+        server.communicate(timeout=30)
+        assert killed_at is not None, "the server's worker did not start, or finished before the kill"
+        assert registry.queue_counts()[0] > 0
+        server, url = serve(index, env, tmp_path)
+        try:
+            wait_up(server, url)
+            deadline = time.monotonic() + 180
+            while registry.queue_counts()[0] and time.monotonic() < deadline:
+                time.sleep(0.2)
+            assert registry.queue_counts()[0] == 0
+        finally:
+            stop(server)
+    finally:
+        registry.close()
+    report = doctor(index)
+    assert report["consistent"] and report["vectors"] == report["chunks"] == 24
