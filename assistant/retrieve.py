@@ -105,19 +105,22 @@ class _DocTable:
 
 UNEMBEDDED_SIMILARITY = 0.8  # stand-in when no chunk has a vector yet (typical e5 similarity of a loose match)
 EMBED_AT_QUERY = 4  # queued candidates (best keyword ranks first) embedded at query time, through the cache
+EMBED_AT_QUERY_RANK = 10  # … only if a keyword retriever ranks them this high (likely hits, not stragglers)
 
 
 def unembedded(index: Index, chunk_ids: list[str], stored: dict, keyword_rank: dict[str, int]) -> set[str]:
     """Which of ``chunk_ids`` have no vector to score with yet: queued chunks (embedding in the
-    background) not in the embedding cache, except the ``EMBED_AT_QUERY`` best keyword candidates,
-    which are embedded now (into the cache, so the queue's worker finds them done)."""
+    background) not in the embedding cache, except the ``EMBED_AT_QUERY`` best keyword candidates
+    within the top ``EMBED_AT_QUERY_RANK`` of a keyword retriever, which are embedded now (into the
+    cache, so the queue's worker finds them done)."""
     queued = index.registry.queued(chunk_ids) if index.registry.queue_counts()[0] else set()
     if not queued:
         return set()
     cached = index.cache.get(index.embedder.model_id, [text_hash(stored[c].embed_text) for c in queued])
     waiting = [c for c in queued if text_hash(stored[c].embed_text) not in cached]
     waiting.sort(key=lambda c: keyword_rank.get(c, 10**9))
-    return set(waiting[EMBED_AT_QUERY:])
+    now = [c for c in waiting[:EMBED_AT_QUERY] if keyword_rank.get(c, 10**9) <= EMBED_AT_QUERY_RANK]
+    return set(waiting) - set(now)
 
 
 def _near_duplicate(a: set[str], b: set[str], threshold: float = 0.85) -> bool:
