@@ -141,11 +141,16 @@ def cmd_ingest(args) -> int:
 
 def cmd_embed_pending(args) -> int:
     from .embed_queue import drain
+    from .lock import IndexBusy
 
     progress = TerminalProgress()
     try:
         with _writer(args) as assistant:
-            done = drain(assistant.index, progress)
+            try:
+                done = drain(assistant.index, progress)
+            except IndexBusy as exc:  # another process works the queue: nothing for this one to do
+                print(f"{exc}，无需重复处理；用 `assistant status` 查看进度")
+                return 0
             embedded = assistant.index.embedded_count
     finally:
         progress.close()
