@@ -92,6 +92,25 @@ def _filters(args) -> SearchFilters:
                          issuer=getattr(args, "issuer", None), in_force_only=bool(getattr(args, "in_force", False)))
 
 
+def _fill_queue(assistant, progress, background: bool) -> str:
+    """After an ingest: with ``--background`` embed what is queued (unless another process works the
+    queue); otherwise only say when chunks still wait. Returns a line for stderr ("" for none)."""
+    from .embed_queue import drain
+    from .lock import IndexBusy
+
+    chunks, documents = assistant.index.registry.queue_counts()
+    if not background:
+        return (f"另有 {chunks} 个片段仍在向量化队列中（可按关键词检索；运行 `assistant embed-pending` 补上向量）"
+                if chunks else "")
+    print(f"已可按关键词检索；开始向量化 {chunks} 个片段（{documents} 篇文档），中断后可用 `assistant embed-pending` 继续",
+          file=sys.stderr, flush=True)
+    try:
+        drain(assistant.index, progress)
+    except IndexBusy as exc:
+        return f"{exc}，新片段将由它完成向量化"
+    return ""
+
+
 def cmd_ingest(args) -> int:
     overrides = {"genre": args.genre, "visibility": args.visibility, "title": args.title, "issuer": args.issuer,
                  "doc_number": args.doc_number, "year": args.year}
@@ -100,9 +119,14 @@ def cmd_ingest(args) -> int:
     progress = TerminalProgress()
     try:
         with _writer(args) as assistant:
-            report = Library(assistant).ingest(cli_user(), [Path(p) for p in args.paths], overrides, progress)
+            report = Library(assistant).ingest(cli_user(), [Path(p) for p in args.paths], overrides, progress,
+                                               embed_later=args.background)
+            note = _fill_queue(assistant, progress, args.background)
+            report.embedded = assistant.index.embedded_count  # texts this process sent to the model, queue included
     finally:
         progress.close()
+    if note:
+        print(note, file=sys.stderr)
     for result in report.failed:
         print(f"失败 {result.path}: {result.error}", file=sys.stderr)
     if args.json:
@@ -113,6 +137,34 @@ def cmd_ingest(args) -> int:
               f"失败 {len(summary['failed'])}；文库共 {report.documents} 篇文档、{report.chunks} 个片段；"
               f"本次向量化 {report.embedded} 段")
     return 1 if report.failed else 0
+
+
+def cmd_embed_pending(args) -> int:
+    from .embed_queue import drain
+    from .lock import IndexBusy
+
+    progress = TerminalProgress()
+    try:
+        with _writer(args) as assistant:
+            try:
+                done = drain(assistant.index, progress)
+            except IndexBusy as exc:  # another process works the queue: nothing for this one to do
+                print(f"{exc}，无需重复处理；用 `assistant status` 查看进度")
+                return 0
+            embedded = assistant.index.embedded_count
+    finally:
+        progress.close()
+    print(f"已补上 {done} 个片段的向量（其中新向量化 {embedded} 段，其余取自向量缓存）")
+    return 0
+
+
+def cmd_status(args) -> int:
+    status = _assistant(args).embedding_status()
+    if args.json:
+        _print_json(status.to_json())
+    else:
+        print("\n".join(status.lines()))
+    return 0
 
 
 def _where(genre: str, *details: str | None, page: int | None = None) -> str:
@@ -436,8 +488,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--issuer")
     p.add_argument("--doc-number", dest="doc_number")
     p.add_argument("--year", type=int)
+    p.add_argument("--background", action="store_true",
+                   help="store every file keyword-searchable first, then embed (resumable: assistant embed-pending)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("embed-pending", parents=[common],
+                       help="embed the chunks still waiting in the embedding queue (resumes an interrupted run)")
+    p.set_defaults(func=cmd_embed_pending)
+
+    p = sub.add_parser("status", parents=[common], help="documents, chunks, embedded/pending vectors and the worker")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_status)
 
     p = sub.add_parser("search", parents=[common], help="hybrid search over the corpus")
     p.add_argument("query")

@@ -25,6 +25,8 @@ class Settings:
     embed_api_key: str | None = None
     embed_batch: int = 16
     embed_cache: Path | None = None  # default: <index>/embeddings.sqlite (may be shared by indexes)
+    # `serve` stores uploads keyword-searchable at once and embeds them in a background thread.
+    embed_in_background: bool = True
     # Generative model (optional): an OpenAI-compatible chat endpoint.
     llm_url: str | None = None
     llm_model: str = "qwen2.5-7b-instruct"
@@ -84,6 +86,13 @@ def _coerce(name: str, raw: object) -> object:
         return None if "None" in kind else Settings.__dataclass_fields__[name].default
     if "Path" in kind:
         return raw if isinstance(raw, Path) else Path(str(raw)).expanduser()
+    if kind.startswith("bool"):
+        if isinstance(raw, bool):
+            return raw
+        text = str(raw).strip().lower()
+        if text not in ("true", "false", "1", "0", "yes", "no", "on", "off"):
+            raise ValueError(f"setting {name}: expected true or false, not {raw!r}")
+        return text in ("true", "1", "yes", "on")
     if kind.startswith("int"):
         return int(raw)
     if kind.startswith("float"):

@@ -156,7 +156,7 @@ def _ingest_text(index: Index, key: str, text: str, meta: DocMeta, batch: _Batch
 
 
 def _ingest_all(index: Index, items: list[Item], ingest_one: Callable[[Item, _Batch], FileResult], flush_chunks: int,
-                progress: ProgressFn) -> IngestReport:
+                progress: ProgressFn, embed_later: bool = False) -> IngestReport:
     """The loop both ingest entry points share: one result per item, prepared documents written in batches.
 
     The whole run holds the index's write lock: what it finds in the registry stays true until it
@@ -165,7 +165,7 @@ def _ingest_all(index: Index, items: list[Item], ingest_one: Callable[[Item, _Ba
         index.heal()
         embedded_before = index.embedded_count
         report = IngestReport()
-        batch = _Batch()
+        batch = _Batch(embed_later)
         for number, item in enumerate(items, start=1):
             progress("files", number - 1, len(items))
             report.files.append(ingest_one(item, batch))
@@ -202,8 +202,9 @@ def _prepare_file(index: Index, reader: ReaderPool, path: Path, content_hash: st
 class _Batch:
     """Prepared documents waiting to be written together."""
 
-    def __init__(self) -> None:
+    def __init__(self, embed_later: bool = False) -> None:
         self.items: dict[str, tuple[PreparedDocument, list[SourceInfo], list[FileResult]]] = {}
+        self.embed_later = embed_later  # store keyword-searchable now, queue the vectors (store.py)
 
     def chunks(self) -> int:
         return sum(len(doc.chunks) for doc, _, _ in self.items.values())
@@ -215,13 +216,17 @@ class _Batch:
 
     def flush(self, index: Index, progress: ProgressFn) -> None:
         if self.items:
-            index.write([(doc, sources) for doc, sources, _ in self.items.values()], progress)
+            index.write([(doc, sources) for doc, sources, _ in self.items.values()], progress, self.embed_later)
         self.items.clear()
 
 
 def ingest_paths(index: Index, paths: list[Path], overrides: dict | None = None,
-                 progress: ProgressFn = no_progress, original_names: dict[str, str] | None = None) -> IngestReport:
-    """Ingest files and folders; every file gets a result, failures don't stop the batch."""
+                 progress: ProgressFn = no_progress, original_names: dict[str, str] | None = None,
+                 embed_later: bool = False) -> IngestReport:
+    """Ingest files and folders; every file gets a result, failures don't stop the batch.
+
+    ``embed_later``: documents are keyword-searchable as soon as their batch is stored, their
+    vectors are left to the embedding queue (``Index.embed_queued``)."""
     overrides = validate_overrides(overrides or {})
     names = original_names or {}
 
@@ -236,7 +241,8 @@ def ingest_paths(index: Index, paths: list[Path], overrides: dict | None = None,
         return result
 
     with ReaderPool(reader_limits(index)) as reader:  # files are read in a bounded worker process
-        report = _ingest_all(index, list(dict.fromkeys(discover(paths))), ingest_file, BATCH_CHUNKS, progress)
+        report = _ingest_all(index, list(dict.fromkeys(discover(paths))), ingest_file, BATCH_CHUNKS, progress,
+                             embed_later)
     if report.count("added") or report.count("replaced"):
         apply_repeals(index)
     return report

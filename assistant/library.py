@@ -93,13 +93,17 @@ class UploadReport:
     results: list[UploadResult] = field(default_factory=list)
     documents: int = 0
     chunks: int = 0
+    queued: int = 0  # chunks of the library still waiting for their vectors (embedded in the background)
 
     def count(self, status: str) -> int:
         return sum(1 for r in self.results if r.status == status)
 
     def summary(self) -> str:
-        return (f"新增 {self.count('added')}，替换 {self.count('replaced')}，未变 {self.count('unchanged')}，"
+        line = (f"新增 {self.count('added')}，替换 {self.count('replaced')}，未变 {self.count('unchanged')}，"
                 f"失败 {self.count('failed')}；文库共 {self.documents} 篇文档、{self.chunks} 个片段")
+        if self.queued:
+            line += f"；{self.queued} 个片段正在后台向量化，已可按关键词检索"
+        return line
 
 
 @dataclass(frozen=True)
@@ -202,7 +206,8 @@ class Library:
                 result.name = upload.original_name
                 stored[str(upload.path)] = (upload, result)
             ingest = self.assistant.ingest([Path(p) for p in stored], overrides, progress,
-                                           {p: u.original_name for p, (u, _) in stored.items()})
+                                           {p: u.original_name for p, (u, _) in stored.items()},
+                                           embed_later=self.assistant.embeds_in_background)
             outcome = {f.path: f for f in ingest.files}
             for path, (upload, result) in stored.items():
                 file = outcome.get(path)
@@ -223,14 +228,17 @@ class Library:
                 self.audit.record(user.name, "replace" if result.replaced else "add", file.doc_id or "",
                                   title=result.title, file=upload.original_name, replaced=result.replaced)
         report.documents, report.chunks = ingest.documents, ingest.chunks
+        report.queued = self.assistant.index.registry.queue_counts()[0]
         return report
 
     def ingest(self, user: User, paths: list[Path], overrides: dict | None = None,
-               progress: ProgressFn = no_progress, original_names: dict[str, str] | None = None) -> IngestReport:
-        """Ingest files and folders from the server's disk (the CLI's path), audited."""
+               progress: ProgressFn = no_progress, original_names: dict[str, str] | None = None,
+               embed_later: bool = False) -> IngestReport:
+        """Ingest files and folders from the server's disk (the CLI's path), audited. ``embed_later``:
+        keyword-searchable at once, vectors left to the embedding queue."""
         require_staff(user)
         with self.assistant.index.writing():
-            report = self.assistant.ingest(paths, overrides, progress, original_names)
+            report = self.assistant.ingest(paths, overrides, progress, original_names, embed_later)
         for file in report.files:
             if file.status in ("added", "replaced"):
                 self.audit.record(user.name, "add" if file.status == "added" else "replace", file.doc_id or "",

@@ -1,7 +1,8 @@
 """The document registry: one SQLite file that is the source of truth of the index.
 
 It holds documents (metadata, cleaned text, state), the paths each was ingested from and their
-chunks (with keyword tokens). Chroma and
+chunks (with keyword tokens), and the *embedding queue*: chunks of ready documents whose vectors
+are still to be added to Chroma (``embed_queue``, see ``store.py``). Chroma and
 the keyword index are derived from it; a document that is ``pending`` or ``deleting`` is being
 written or removed and is invisible to search; one that is ``rewriting`` (metadata edit,
 re-index) stays visible, since its registry rows are complete.
@@ -60,6 +61,12 @@ CREATE TABLE IF NOT EXISTS chunks (
 );
 CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id, ordinal);
 CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS embed_queue (
+    chunk_id TEXT PRIMARY KEY,
+    doc_id TEXT NOT NULL,
+    enqueued_at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS embed_queue_doc ON embed_queue(doc_id);
 """
 
 VISIBLE_STATES = ("ready", "rewriting")  # a document being rewritten keeps complete registry rows
@@ -169,6 +176,7 @@ class Registry:
         self.db.execute("UPDATE documents SET state=?, updated_at=? WHERE doc_id=?", (state, time.time(), doc_id))
 
     def delete_document_rows(self, doc_id: str) -> None:
+        self.db.execute("DELETE FROM embed_queue WHERE doc_id=?", (doc_id,))
         self.db.execute("DELETE FROM chunks WHERE doc_id=?", (doc_id,))
         self.db.execute("DELETE FROM sources WHERE doc_id=?", (doc_id,))
         self.db.execute("DELETE FROM documents WHERE doc_id=?", (doc_id,))
@@ -263,6 +271,7 @@ class Registry:
         )
 
     def delete_chunks(self, doc_id: str) -> None:
+        self.db.execute("DELETE FROM embed_queue WHERE doc_id=?", (doc_id,))
         self.db.execute("DELETE FROM chunks WHERE doc_id=?", (doc_id,))
 
     def chunks_of(self, doc_id: str) -> list[StoredChunk]:
@@ -303,9 +312,52 @@ class Registry:
             "SELECT chunk_id FROM chunks WHERE doc_id NOT IN (SELECT doc_id FROM documents) ORDER BY chunk_id")]
         return sources, chunks
 
+    # -- the embedding queue: chunks of ready documents still without a vector ----------------
+    def enqueue(self, chunk_ids: list[str], doc_id: str) -> None:
+        now = time.time()
+        self.db.executemany("INSERT OR REPLACE INTO embed_queue(chunk_id, doc_id, enqueued_at) VALUES(?,?,?)",
+                            [(c, doc_id, now) for c in chunk_ids])
+
+    def dequeue(self, chunk_ids: list[str]) -> None:
+        self.db.executemany("DELETE FROM embed_queue WHERE chunk_id=?", [(c,) for c in chunk_ids])
+
+    def queue_head(self, limit: int) -> list[StoredChunk]:
+        """The oldest ``limit`` queued chunks of visible documents, with what they are embedded as."""
+        return [self._stored(r) for r in self.db.execute(
+            "SELECT c.chunk_id, c.doc_id, c.ordinal, c.text, c.heading, c.page, c.start, c.end, c.embed_text,"
+            " c.words FROM embed_queue q JOIN chunks c USING(chunk_id) JOIN documents d ON d.doc_id = c.doc_id"
+            " WHERE d.state IN ('ready', 'rewriting') ORDER BY q.enqueued_at, c.doc_id, c.ordinal LIMIT ?",
+            (limit,))]
+
+    def queued(self, chunk_ids: list[str] | None = None) -> set[str]:
+        """Queued chunk ids (among ``chunk_ids`` when given)."""
+        if chunk_ids is None:
+            return {r[0] for r in self.db.execute("SELECT chunk_id FROM embed_queue")}
+        found: set[str] = set()
+        for start in range(0, len(chunk_ids), 500):
+            batch = chunk_ids[start : start + 500]
+            marks = ",".join("?" * len(batch))
+            found.update(r[0] for r in self.db.execute(
+                f"SELECT chunk_id FROM embed_queue WHERE chunk_id IN ({marks})", batch))
+        return found
+
+    def queued_of(self, doc_id: str) -> set[str]:
+        return {r[0] for r in self.db.execute("SELECT chunk_id FROM embed_queue WHERE doc_id=?", (doc_id,))}
+
+    def queue_counts(self) -> tuple[int, int]:
+        """(queued chunks, documents they belong to)."""
+        row = self.db.execute("SELECT COUNT(*), COUNT(DISTINCT doc_id) FROM embed_queue").fetchone()
+        return int(row[0]), int(row[1])
+
+    def dangling_queue_rows(self) -> list[str]:
+        """Queued chunk ids whose chunk row is gone."""
+        return [r[0] for r in self.db.execute(
+            "SELECT chunk_id FROM embed_queue WHERE chunk_id NOT IN (SELECT chunk_id FROM chunks) ORDER BY chunk_id")]
+
     def delete_dangling_rows(self) -> None:
         self.db.execute("DELETE FROM sources WHERE doc_id NOT IN (SELECT doc_id FROM documents)")
         self.db.execute("DELETE FROM chunks WHERE doc_id NOT IN (SELECT doc_id FROM documents)")
+        self.db.execute("DELETE FROM embed_queue WHERE chunk_id NOT IN (SELECT chunk_id FROM chunks)")
 
     def counts(self) -> tuple[int, int]:
         docs = self.db.execute("SELECT COUNT(*) FROM documents WHERE state IN ('ready', 'rewriting')").fetchone()[0]

@@ -17,7 +17,7 @@ from .evidence import idf
 from .keyword_index import FIELDS, query_tokens
 from .models import Chunk, SearchFilters, SearchHit
 from .rank import adjacent_pairs, feature_matrix, load_ranker
-from .registry import DocumentRecord
+from .registry import DocumentRecord, text_hash
 from .rerank import Reranker, RerankError, make_reranker
 from .store import Index
 from .tokenize import char_ngrams, word_tokens
@@ -103,6 +103,26 @@ class _DocTable:
         return np.fromiter((d in ok for d in self.chunk_doc), dtype=bool, count=len(self.chunk_doc))
 
 
+UNEMBEDDED_SIMILARITY = 0.8  # stand-in when no chunk has a vector yet (typical e5 similarity of a loose match)
+EMBED_AT_QUERY = 4  # queued candidates (best keyword ranks first) embedded at query time, through the cache
+EMBED_AT_QUERY_RANK = 10  # … only if a keyword retriever ranks them this high (likely hits, not stragglers)
+
+
+def unembedded(index: Index, chunk_ids: list[str], stored: dict, keyword_rank: dict[str, int]) -> set[str]:
+    """Which of ``chunk_ids`` have no vector to score with yet: queued chunks (embedding in the
+    background) not in the embedding cache, except the ``EMBED_AT_QUERY`` best keyword candidates
+    within the top ``EMBED_AT_QUERY_RANK`` of a keyword retriever, which are embedded now (into the
+    cache, so the queue's worker finds them done)."""
+    queued = index.registry.queued(chunk_ids) if index.registry.queue_counts()[0] else set()
+    if not queued:
+        return set()
+    cached = index.cache.get(index.embedder.model_id, [text_hash(stored[c].embed_text) for c in queued])
+    waiting = [c for c in queued if text_hash(stored[c].embed_text) not in cached]
+    waiting.sort(key=lambda c: keyword_rank.get(c, 10**9))
+    now = [c for c in waiting[:EMBED_AT_QUERY] if keyword_rank.get(c, 10**9) <= EMBED_AT_QUERY_RANK]
+    return set(waiting) - set(now)
+
+
 def _near_duplicate(a: set[str], b: set[str], threshold: float = 0.85) -> bool:
     if not a or not b:
         return False
@@ -155,8 +175,18 @@ class Retriever:
         missing = [c for c in chunk_ids if c not in dense]
         sims = dict(dense)
         if missing:
-            vectors = self.index.embed_passages([stored[c].embed_text for c in missing])
-            sims.update(zip(missing, (vectors @ vector).tolist()))
+            best_rank = {c: min(r for r in (keyword_rank["chars"].get(c), keyword_rank["words"].get(c)) if r)
+                         for c in missing if c in keyword_rank["chars"] or c in keyword_rank["words"]}
+            later = unembedded(self.index, missing, stored, best_rank)
+            known = [c for c in missing if c not in later]
+            if known:
+                vectors = self.index.embed_passages([stored[c].embed_text for c in known])
+                sims.update(zip(known, (vectors @ vector).tolist()))
+            if later:
+                # chunks still in the embedding queue: no vector to compare with yet. They stay
+                # candidates of the keyword side, with the dense cut-off as a neutral similarity.
+                stand_in = min(dense.values()) if dense else UNEMBEDDED_SIMILARITY
+                sims.update({c: stand_in for c in later})
 
         def column(values: dict, default: float = 0.0) -> np.ndarray:
             return np.array([values.get(c, default) for c in chunk_ids], dtype=np.float64)

@@ -45,8 +45,11 @@ class Assistant:
         self.audit = AuditLog(settings.audit_path)
         self.conversations = ConversationStore(settings.conversations_path)
         self.feedback = FeedbackStore(settings.conversations_path)
+        self.embed_worker = None  # embed_queue.EmbedWorker while `serve` embeds uploads in the background
 
     def close(self) -> None:
+        if self.embed_worker is not None:
+            self.embed_worker.stop()
         self.index.close()
         self.accounts.close()
         self.audit.close()
@@ -55,8 +58,35 @@ class Assistant:
 
     # -- corpus -------------------------------------------------------------------------
     def ingest(self, paths: list[Path], overrides: dict | None = None, progress: ProgressFn = no_progress,
-               original_names: dict[str, str] | None = None) -> IngestReport:
-        return ingest_paths(self.index, paths, overrides, progress, original_names)
+               original_names: dict[str, str] | None = None, embed_later: bool = False) -> IngestReport:
+        """``embed_later``: keyword-searchable at once, vectors left to the embedding queue."""
+        report = ingest_paths(self.index, paths, overrides, progress, original_names, embed_later)
+        if embed_later and self.embed_worker is not None:
+            self.embed_worker.wake()
+        return report
+
+    def start_embed_worker(self):
+        """Embed queued chunks in a background thread of this process (``assistant serve``)."""
+        from .embed_queue import EmbedWorker
+
+        if self.embed_worker is None:
+            self.embed_worker = EmbedWorker(self.index).start()
+        return self.embed_worker
+
+    @property
+    def embeds_in_background(self) -> bool:
+        """Whether uploads are stored keyword-searchable first and embedded by the worker."""
+        return self.settings.embed_in_background and self.embed_worker is not None
+
+    def pending_embeddings(self) -> int:
+        """Chunks still waiting for their vectors (cheap: the queue's row count)."""
+        return self.index.registry.queue_counts()[0]
+
+    def embedding_status(self):
+        """Documents, chunks, how many still wait for a vector and who embeds them (``EmbeddingStatus``)."""
+        from .embed_queue import embedding_status
+
+        return embedding_status(self.index)
 
     def documents(self) -> list[DocumentRecord]:
         return self.index.documents()

@@ -11,6 +11,18 @@ its registry rows are complete). ``heal()`` at the next write purges documents l
 or ``deleting`` (their files are then seen as new again) and finishes ``rewriting`` ones from
 the registry, so an interrupted edit loses nothing.
 
+Embedding later (``write(..., embed_later=True)``: web uploads while ``serve`` runs its embedding
+worker, ``assistant ingest --background``): one transaction stores the documents ``ready`` with
+their chunks — keyword-searchable at once — and puts their chunk ids in the registry's
+``embed_queue``. ``embed_queued()`` then takes the oldest queued chunks, embeds them (through the
+cache, outside the write lock), and under the lock adds the vectors of those still queued with the
+same text (replacing any an interrupted step added) and deletes their queue rows. Chroma and the
+queue are not one transaction, but re-adding is idempotent, so a kill at any point loses nothing
+and duplicates nothing. Removing a document drops its queue rows; re-chunking a queued one queues
+its new chunks that have no cached vector; a metadata edit rewrites only the vectors already added
+(the queued ones get the new metadata when added). One process at a time works the queue
+(``embed.lock``, see ``embed_queue.py``).
+
 Every write runs inside ``Index.writing()``, the index's write lock (``lock.py``): one writer
 per index across processes, so whatever ``heal()`` finds half-done belongs to a writer that is
 gone, never to one still working.
@@ -21,6 +33,7 @@ from __future__ import annotations
 import functools
 import shutil
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -96,7 +109,7 @@ class Index:
         # The registry generation the open vector store is known to reflect. An embedded client may
         # come from Chroma's per-process cache, opened before another process wrote: unknown (-1),
         # so the first write reopens it.
-        self._vectors_generation = self.registry.generation() if fresh else -1
+        self._vectors_generation = self._vectors_stamp() if fresh else -1
 
     def close(self) -> None:
         if self._keywords is not None:
@@ -114,13 +127,18 @@ class Index:
         this one opened it, it is reopened before writing (never written from a stale copy)."""
         with self.lock.hold(self.settings.write_lock_timeout, on_wait or self.on_wait):
             outermost = self.lock.depth == 1
-            if outermost and not self.settings.chroma_url and self.registry.generation() != self._vectors_generation:
+            if outermost and not self.settings.chroma_url and self._vectors_stamp() != self._vectors_generation:
                 self.vectors = VectorStore.reopen(self.settings, self.embedder.model_id)
             try:
                 yield
             finally:
                 if outermost:
-                    self._vectors_generation = self.registry.generation()
+                    self._vectors_generation = self._vectors_stamp()
+
+    def _vectors_stamp(self) -> tuple[int, str | None]:
+        """Changes whenever Chroma is written: the generation, and the embedding queue's own counter
+        (adding queued vectors changes no ready chunk, so it does not bump the generation)."""
+        return self.registry.generation(), self.registry.get_state("vectors_added")
 
     @contextmanager
     def no_server(self) -> Iterator[None]:
@@ -196,10 +214,16 @@ class Index:
         return len(rewriting) + len(unfinished)
 
     @_locked
-    def write(self, batch: list[tuple[PreparedDocument, list[SourceInfo]]], progress: ProgressFn = no_progress) -> list[str]:
-        """Store new documents and attach their sources; returns doc ids that lost their last source."""
+    def write(self, batch: list[tuple[PreparedDocument, list[SourceInfo]]], progress: ProgressFn = no_progress,
+              embed_later: bool = False) -> list[str]:
+        """Store new documents and attach their sources; returns doc ids that lost their last source.
+
+        ``embed_later``: the documents are ready (keyword-searchable) at once and their chunks queued
+        for ``embed_queued``."""
         if not batch:
             return []
+        if embed_later:
+            return self._write_queued(batch)
         with self.registry.transaction():
             for doc, _ in batch:
                 self.registry.insert_document(doc.doc_id, doc.content_hash, doc.meta, doc.clean, doc.overrides)
@@ -222,6 +246,51 @@ class Index:
             self.registry.bump_generation()
         self._purge(orphans)
         return orphans
+
+    def _write_queued(self, batch: list[tuple[PreparedDocument, list[SourceInfo]]]) -> list[str]:
+        orphans: list[str] = []
+        with self.registry.transaction():
+            for doc, sources in batch:
+                self.registry.insert_document(doc.doc_id, doc.content_hash, doc.meta, doc.clean, doc.overrides)
+                self.registry.insert_chunks(doc.chunks)
+                self.registry.enqueue([c.chunk.chunk_id for c in doc.chunks], doc.doc_id)
+                self.registry.set_doc_state(doc.doc_id, "ready")
+                for source in sources:
+                    orphans.extend(self._attach(source, doc.doc_id))
+            for doc_id in orphans:
+                self.registry.set_doc_state(doc_id, "deleting")
+            self.registry.bump_generation()
+        self._purge(orphans)
+        return orphans
+
+    def embed_queued(self, limit: int = 32) -> int:
+        """Fill the vectors of (up to) the ``limit`` oldest queued chunks; how many were added (0: the
+        queue is empty). Embedding runs outside the write lock; only adding and dequeuing hold it."""
+        head = self.registry.queue_head(limit)
+        if not head:
+            return 0
+        vectors = dict(zip((s.chunk.chunk_id for s in head), self.embed_passages([s.embed_text for s in head])))
+        embedded_as = {s.chunk.chunk_id: s.embed_text for s in head}
+        with self.writing():
+            self.heal()
+            still = self.registry.queued(list(vectors))
+            current = self.registry.stored_chunks(sorted(still))
+            # a chunk re-chunked (same id, other text) or removed meanwhile stays for the next round / is gone
+            todo = [s for s in current.values() if s.embed_text == embedded_as[s.chunk.chunk_id]]
+            by_doc: dict[str, list[StoredChunk]] = {}
+            for stored in todo:
+                by_doc.setdefault(stored.chunk.doc_id, []).append(stored)
+            for doc_id, chunks in by_doc.items():
+                record = self.registry.document(doc_id)
+                if record is None or record.state not in VISIBLE_STATES:
+                    continue
+                ids = [c.chunk.chunk_id for c in chunks]
+                self.vectors.delete_chunks(ids)  # what an interrupted earlier step may have added
+                self.vectors.add([c.chunk for c in chunks], np.stack([vectors[i] for i in ids]), record.meta)
+                with self.registry.transaction():
+                    self.registry.dequeue(ids)
+                    self.registry.set_state("vectors_added", str(time.time_ns()))
+        return len(head)
 
     @_locked
     def attach_source(self, source: SourceInfo, doc_id: str) -> list[str]:
@@ -275,18 +344,25 @@ class Index:
 
     @_locked
     def replace_chunks(self, doc: PreparedDocument, progress: ProgressFn = no_progress) -> None:
-        """Re-chunk an existing document in place (re-index): new chunks, cached vectors reused."""
+        """Re-chunk an existing document in place (re-index): new chunks, cached vectors reused. A document
+        still in the embedding queue keeps its new chunks that have no cached vector there."""
+        later: list[str] = []
+        if self.registry.queued_of(doc.doc_id):
+            cached = self.cache.get(self.embedder.model_id, [text_hash(c.embed_text) for c in doc.chunks])
+            later = [c.chunk.chunk_id for c in doc.chunks if text_hash(c.embed_text) not in cached]
         with self.registry.transaction():
             self.registry.set_doc_state(doc.doc_id, "rewriting")
             self.registry.delete_chunks(doc.doc_id)
             self.registry.insert_chunks(doc.chunks)
+            self.registry.enqueue(later, doc.doc_id)
             self.registry.update_metadata(doc.doc_id, doc.meta, doc.overrides)
             self.registry.bump_generation()
         self._rewrite_vectors(doc.doc_id, doc.meta, progress)
 
     def _rewrite_vectors(self, doc_id: str, meta: DocMeta, progress: ProgressFn = no_progress) -> None:
         """Replace a document's vectors with those of its registry chunks, then mark it ready."""
-        chunks = self.registry.chunks_of(doc_id)
+        queued = self.registry.queued_of(doc_id)  # their vectors come from the queue, with the new metadata
+        chunks = [c for c in self.registry.chunks_of(doc_id) if c.chunk.chunk_id not in queued]
         self.vectors.delete(doc_id)
         if chunks:
             self.vectors.add([c.chunk for c in chunks], self.embed_passages([c.embed_text for c in chunks], progress), meta)

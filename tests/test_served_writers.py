@@ -19,6 +19,7 @@ from gradio_client import Client, handle_file
 
 from assistant import doctor
 from assistant.cli import main
+from assistant.embed_queue import wait_until_drained
 
 from .conftest import free_port
 from .test_concurrency import cli_env, document_text, finish, make_files, run, start
@@ -125,6 +126,7 @@ def test_two_servers_and_a_cli_ingest_share_one_index_through_a_chroma_server(tm
         for url, n in ((url_b, 950), (url_a, 917), (url_b, 921)):
             answer = Client(url, verbose=False).predict(document_text(n), api_name="/ask")
             assert any(s["title"].endswith(f"（第{n}号）") for s in answer["sources"]), (url, n, answer)
+        assert wait_until_drained(writer.index, timeout=60)  # the upload's vectors, added by a server's worker
     finally:
         stop(server_a)
         stop(server_b)

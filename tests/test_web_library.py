@@ -28,9 +28,11 @@ def log_in(browser, url: str, role: str):
 def test_staff_uploads_and_sees_result_and_chart(make_assistant, tmp_path):
     assistant = make_assistant()
     add_users(assistant, "staff", "member")
+    from assistant.embed_queue import EmbedWorker
     from assistant.library import Library
     from assistant.models import User
 
+    assistant.embed_worker = EmbedWorker(assistant.index, poll_s=0.5)  # as `serve` has it; started below
     Library(assistant).upload(User("staff1", "staff"), [(make_docx(tmp_path / "d.docx"), "古桥调研.docx")])
     pdf = make_pdf(tmp_path / "低空经济提案.pdf")
     ARTIFACTS.mkdir(exist_ok=True)
@@ -38,6 +40,10 @@ def test_staff_uploads_and_sees_result_and_chart(make_assistant, tmp_path):
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         try:
             page = log_in(browser, url, "staff")
+            embedding = page.locator("#library-embedding")  # the upload above waits in the embedding queue
+            expect(embedding).to_contain_text(re.compile(r"还有\s*\d+\s*个片段正在向量化"), timeout=20_000)
+            page.screenshot(path=str(ARTIFACTS / "library-embedding.png"))
+            assistant.embed_worker.start()
             page.locator("#library-files input[type=file]").set_input_files(str(pdf))
             page.locator("#library-upload-button").click()
             results = page.locator("#library-upload-results")
@@ -47,6 +53,7 @@ def test_staff_uploads_and_sees_result_and_chart(make_assistant, tmp_path):
             expect(page.locator("#library-upload-summary")).to_contain_text("新增 1")
             page.screenshot(path=str(ARTIFACTS / "library-upload.png"), full_page=True)
 
+            expect(embedding).not_to_contain_text("正在向量化", timeout=60_000)  # drained; the page refreshed
             page.get_by_role("tab", name="统计").click()
             expect(page.locator("#library-stats-summary")).to_contain_text(re.compile(r"文库共\s*2\s*篇文档"),
                                                                            timeout=20_000)

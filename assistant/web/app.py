@@ -150,6 +150,8 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, open_ac
 
         serve_lock(settings.index).acquire(timeout=0, busy=server_busy)
     assistant = Assistant(settings)
+    if settings.embed_in_background:  # uploads are keyword-searchable at once, their vectors filled by a thread
+        assistant.start_embed_worker()
     # the keyword index (a memory-mapped snapshot plus what changed since) loads while Gradio starts
     threading.Thread(target=assistant.index.keywords, name="keyword-index", daemon=True).start()
     if not login_required(assistant, open_access) and not open_access:

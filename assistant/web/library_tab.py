@@ -32,6 +32,7 @@ CHUNK_COLUMNS = ["序号", "页码", "标题层级", "内容"]
 AUDIT_COLUMNS = ["时间", "操作人", "操作", "对象", "说明"]
 GENRE_CHOICES = [(GENRE_LABELS[g], g) for g in GENRES]
 MEMBER_NOTICE = "文库管理仅供工作人员使用。委员可在“问答”中检索公开文件。"
+EMBEDDING_REFRESH_S = 3.0  # how often the page looks at the embedding queue
 
 
 def _empty(columns: list[str]) -> pd.DataFrame:
@@ -69,6 +70,25 @@ def statistics_outputs(library: Library, user: User) -> tuple[str, pd.DataFrame,
     return summary, by_genre, by_year
 
 
+def embedding_notice(assistant, user: User) -> str:
+    """What staff read while uploads are still being embedded ("" when nothing waits, and for members)."""
+    if not user.can_manage or not assistant.pending_embeddings():
+        return ""
+    status = assistant.embedding_status()
+    if not status.pending:
+        return ""
+    share = status.embedded / status.chunks if status.chunks else 0.0
+    own = assistant.embed_worker
+    failure = own.error if own is not None else None
+    worker = (f"（向量化出错，稍后自动重试：{failure}）" if failure
+              else "" if status.worker or (own is not None and own.running)
+              else "（向量化进程未运行：启动网页服务或运行 `assistant embed-pending` 后继续）")
+    eta = own.eta_s(status.pending) if own is not None else None
+    left = "" if eta is None else "，预计不到 1 分钟完成" if eta < 60 else f"，预计约 {round(eta / 60)} 分钟完成"
+    return (f"还有 **{status.pending}** 个片段正在向量化（{status.pending_documents} 篇文档；"
+            f"全库已完成 {share:.0%}{left}）。这些文档已可按关键词检索，问答照常可用。{worker}")
+
+
 def _year_choices(library: Library, user: User) -> list[tuple[str, str]]:
     years = sorted({r.meta.year for r in library.list_documents(user) if r.meta.year}, reverse=True)
     return [("全部年份", "")] + [(str(y), str(y)) for y in years]
@@ -79,6 +99,8 @@ def build(ctx: WebContext) -> None:
 
     notice = gr.Markdown(MEMBER_NOTICE, visible=False, elem_id="library-notice")
     with gr.Column(visible=False, elem_id="library-panel") as panel:
+        embedding = gr.Markdown(elem_id="library-embedding")
+        embedding_timer = gr.Timer(EMBEDDING_REFRESH_S)
         with gr.Tabs():
             with gr.Tab("上传文件", id="library-upload"):
                 files = gr.File(label="选择文件（PDF、OFD、DOC、DOCX、WPS、XLSX、TXT、MD、HTML、扫描图片，可一次选多个）", file_count="multiple",
@@ -254,6 +276,9 @@ def build(ctx: WebContext) -> None:
                 gr.update(choices=_year_choices(library, user)), summary, by_genre, by_year,
                 gr.update(visible=user.is_admin), audit)
 
+    def embedding_progress(request: gr.Request) -> str:
+        return embedding_notice(ctx.assistant, ctx.viewer(request))
+
     # -- events -----------------------------------------------------------------------
     filters = [filter_genre, filter_year, filter_visibility, filter_query]
     refresh_outputs = [notice, panel, docs_table, filter_year, stats_summary, genre_plot, year_plot, audit_tab,
@@ -263,9 +288,10 @@ def build(ctx: WebContext) -> None:
                       doc_chunks]
 
     gr.on(triggers=None, fn=refresh_view, inputs=filters, outputs=refresh_outputs, **private)
+    gr.on([embedding_timer.tick], embedding_progress, None, embedding, queue=False, **private)
     upload_button.click(upload_documents, [files, upload_genre, upload_visibility, replace_same],
                         [upload_results, upload_summary], api_name="upload_documents").then(
-        refresh_view, filters, refresh_outputs, **private)
+        refresh_view, filters, refresh_outputs, **private).then(embedding_progress, None, embedding, **private)
     gr.on([filter_genre.change, filter_year.change, filter_visibility.change, filter_query.submit],
           list_documents, filters, docs_table, api_name="list_documents")
 
