@@ -414,7 +414,7 @@ def choose(hits: Sequence[SearchHit], units: Sequence[Unit], terms: Mapping[str,
         scored.append((relevance, own, unit))
     scored.sort(key=lambda item: -item[0])
     best_relevance, best_own, best = scored[0]
-    firsts = _clause_bests(question, terms, scored, hits)
+    firsts = _clause_bests(question, terms, scored, hits, boost)
     passage_best: dict[int, float] = {}
     for relevance, _, unit in scored:
         passage_best.setdefault(unit.hit, relevance)
@@ -424,11 +424,12 @@ def choose(hits: Sequence[SearchHit], units: Sequence[Unit], terms: Mapping[str,
     covered = {t for t in terms if t in best.text}
     total = 0
     for relevance, own, unit in [*firsts, *scored[1:]]:
+        first = any(unit is u for _, _, u in firsts)
         if unit in chosen or unit.hit not in allowed or own < MIN_OWN:
             continue
         doc = hits[unit.hit].doc_id
         new_terms = {t for t in terms if t in unit.text} - covered
-        if any(unit is u for _, _, u in firsts) and doc in documents:
+        if first and doc in documents:
             pass  # the best unit for one part of a question in several parts
         elif doc in documents:
             if not (own >= 0.8 * best_own or (new_terms and own >= UNIT_MARGIN * best_own)):
@@ -442,8 +443,8 @@ def choose(hits: Sequence[SearchHit], units: Sequence[Unit], terms: Mapping[str,
             continue  # another document only for what the first does not say
         if any(_overlaps(unit, other, hits) for other in chosen):
             continue
-        if total + len(unit.text) > MAX_CHARS:
-            continue
+        if total + len(unit.text) > MAX_CHARS and not first:
+            continue  # (each part of a question keeps its best unit)
         chosen.append(unit)
         covered |= new_terms
         total += len(unit.text)
@@ -496,8 +497,9 @@ def clauses(question: str) -> list[str]:
 
 
 def _clause_bests(question: str, terms: Mapping[str, float], scored: Sequence[tuple[float, float, Unit]],
-                  hits: Sequence[SearchHit]) -> list[tuple[float, float, Unit]]:
-    """For a question in several parts, the best unit of the best document for each part."""
+                  hits: Sequence[SearchHit], boost: Sequence[str] = ()) -> list[tuple[float, float, Unit]]:
+    """For a question in several parts, the best unit of the best document for each part (a place,
+    year or number the part names counts as in ``choose``)."""
     parts = clauses(question)
     if not parts:
         return []
@@ -508,7 +510,9 @@ def _clause_bests(question: str, terms: Mapping[str, float], scored: Sequence[tu
         if not own_terms:
             continue
         wants, grams = question_wants(part), _bigrams(part)
-        candidates = [(score_unit(u.text, own_terms, grams, wants, hits[u.hit].title), r, o, u)
+        named = [b for b in boost if b in part]
+        candidates = [(score_unit(u.text, own_terms, grams, wants, hits[u.hit].title)
+                       + 0.1 * sum(1 for b in named if b in u.text), r, o, u)
                       for r, o, u in scored if hits[u.hit].doc_id == best_doc]
         if candidates:
             part_score, relevance, own, unit = max(candidates, key=lambda c: (c[0], c[1]))
