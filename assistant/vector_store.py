@@ -8,18 +8,22 @@ Nodes are added with llama-index (its node metadata layout, ``document_id`` = ou
 llama-index is imported only when something is written: queries, counts and deletions use the
 Chroma collection directly with the same ``where`` filters, so ``assistant search``/``ask`` do not
 pay llama-index's ~1 s import (see docs/benchmarks.md, "Start-up").
+
+Chroma itself is imported and the collection opened on first use, not when the index is opened:
+``assistant serve`` answers its first page without them (≈ 0.5 s of CPU) and loads them in the
+background right after (docs/benchmarks.md, "Start-up of serve").
 """
 
 from __future__ import annotations
 
 import fcntl
 import re
+import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from urllib.parse import urlparse
 
-import chromadb
 import numpy as np
 
 from .config import Settings
@@ -36,6 +40,8 @@ def collection_name(prefix: str, model_id: str) -> str:
 
 
 def open_client(settings: Settings):
+    import chromadb
+
     chroma_settings = chromadb.Settings(anonymized_telemetry=False)
     if settings.chroma_url:
         url = urlparse(settings.chroma_url if "://" in settings.chroma_url else f"http://{settings.chroma_url}")
@@ -93,23 +99,40 @@ def _filters(filters: SearchFilters) -> dict | None:
     return parts[0] if len(parts) == 1 else {"$and": parts}
 
 
-@dataclass
+def _open_collection(settings: Settings, model_id: str):
+    # Several processes opening a new index at once would race to create Chroma's tables and
+    # the collection ("table collections already exists"): opening is serialised per index folder.
+    with _opening(settings):
+        client = open_client(settings)
+        return client.get_or_create_collection(
+            collection_name(settings.chroma_collection, model_id),
+            configuration={"hnsw": {"space": "cosine", "ef_search": 200, "ef_construction": 200}},
+            embedding_function=None,
+        )
+
+
 class VectorStore:
-    collection: chromadb.Collection
-    _writer: object = None  # llama-index's ChromaVectorStore, created on the first write
+    """One embedding model's Chroma collection, opened on first use (thread-safe)."""
+
+    def __init__(self, settings: Settings, model_id: str):
+        self.settings = settings
+        self.model_id = model_id
+        self._collection = None
+        self._writer = None  # llama-index's ChromaVectorStore, created on the first write
+        self._lock = threading.Lock()
 
     @classmethod
     def open(cls, settings: Settings, model_id: str) -> "VectorStore":
-        # Several processes opening a new index at once would race to create Chroma's tables and
-        # the collection ("table collections already exists"): opening is serialised per index folder.
-        with _opening(settings):
-            client = open_client(settings)
-            collection = client.get_or_create_collection(
-                collection_name(settings.chroma_collection, model_id),
-                configuration={"hnsw": {"space": "cosine", "ef_search": 200, "ef_construction": 200}},
-                embedding_function=None,
-            )
-        return cls(collection)
+        """The store of ``settings``' index; Chroma is imported and opened when first used."""
+        return cls(settings, model_id)
+
+    @property
+    def collection(self):
+        if self._collection is None:
+            with self._lock:
+                if self._collection is None:
+                    self._collection = _open_collection(self.settings, self.model_id)
+        return self._collection
 
     def _store(self):
         if self._writer is None:
@@ -121,6 +144,8 @@ class VectorStore:
     @staticmethod
     def embedded_open_here(settings: Settings) -> bool:
         """Whether this process already holds Chroma's in-memory system for the embedded folder."""
+        if "chromadb.api.shared_system_client" not in sys.modules:
+            return False  # Chroma not even imported: nothing is open
         from chromadb.api.shared_system_client import SharedSystemClient
 
         return str(settings.index / "chroma") in SharedSystemClient._identifier_to_system

