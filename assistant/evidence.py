@@ -362,9 +362,10 @@ WINDOW = 800  # characters around the two best passages whose units are candidat
 
 
 def candidate_units(hits: Sequence[SearchHit], texts: Mapping[str, str], passages: int = PASSAGES) -> list[Unit]:
-    """Quotable units of the first ``passages`` hits, cut from their documents' text where known; around
-    the two best passages the neighbouring text counts too (a question's second part is often in the
-    next article). A unit is taken once, for the first passage that reaches it."""
+    """Quotable units of the first ``passages`` hits and of every later hit of the best document (the
+    caller may append the rest of that document's passages), cut from their documents' text where
+    known; around the two best passages the neighbouring text counts too (a question's second part is
+    often in the next article). A unit is taken once, for the first passage that reaches it."""
     units: list[Unit] = []
     seen: set[tuple[str, int]] = set()
     for i, hit in enumerate(hits):
