@@ -23,7 +23,7 @@ from .read_worker import ReaderPool, WorkerLimits
 from .registry import StoredChunk
 from .store import Index, PreparedDocument, ProgressFn, SourceInfo, no_progress, resolve, with_overrides
 from .tokenize import word_tokens
-from .validity import REPEALED, STATUSES, detect_validity, matches_target
+from .validity import REPEALED, STATUSES, detect_validity, matches_target, normalize_number, normalize_title
 
 BATCH_CHUNKS = 64  # documents are written in groups of about this many chunks
 
@@ -253,12 +253,19 @@ def apply_repeals(index: Index) -> list[str]:
     文号 or title), whichever was ingested first. A status staff set by hand is left alone."""
     records = index.documents()
     repealing = [(record, record.meta.extra["repeals"]) for record in records if record.meta.extra.get("repeals")]
+    naming: dict[str, list[int]] = {}  # a target (文号 or title) → the repealing documents naming it, in order
+    for position, (_, targets) in enumerate(repealing):
+        for target in targets:
+            naming.setdefault(target, []).append(position)
     changed: list[str] = []
     for record in records if repealing else []:
         if record.meta.extra.get("status") == REPEALED or "status" in (record.overrides.get("extra") or {}):
             continue
-        by = next((other for other, targets in repealing if other.doc_id != record.doc_id
-                   and matches_target(targets, record.meta.title, record.meta.doc_number)), None)
+        keys = [normalize_title(record.meta.title)] if record.meta.title else []
+        keys += [normalize_number(record.meta.doc_number)] if record.meta.doc_number else []
+        candidates = sorted({p for key in keys for p in naming.get(key, ())})
+        by = next((repealing[p][0] for p in candidates if repealing[p][0].doc_id != record.doc_id
+                   and matches_target(repealing[p][1], record.meta.title, record.meta.doc_number)), None)
         if by is not None:
             extra = {**record.meta.extra, "status": REPEALED, "repealed_by": by.doc_id}
             index.update_metadata(record.doc_id, replace(record.meta, extra=extra), record.overrides)
