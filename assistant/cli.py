@@ -9,9 +9,9 @@ import sys
 from contextlib import contextmanager
 from pathlib import Path
 
-from .config import load_settings
-from .models import GENRE_LABELS, GENRES, ROLES, VISIBILITIES, SearchFilters
-from .validity import STATUSES
+from assistant.config import load_settings
+from assistant.models import GENRE_LABELS, GENRES, ROLES, VISIBILITIES, SearchFilters
+from assistant.ingest.validity import STATUSES
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
@@ -72,7 +72,7 @@ class TerminalProgress:
 
 
 def _assistant(args):
-    from .service import Assistant
+    from assistant.service import Assistant
 
     return Assistant(load_settings(index=args.index))
 
@@ -95,8 +95,8 @@ def _filters(args) -> SearchFilters:
 def _fill_queue(assistant, progress, background: bool) -> str:
     """After an ingest: with ``--background`` embed what is queued (unless another process works the
     queue); otherwise only say when chunks still wait. Returns a line for stderr ("" for none)."""
-    from .embed_queue import drain
-    from .lock import IndexBusy
+    from assistant.index.embed_queue import drain
+    from assistant.index.lock import IndexBusy
 
     chunks, documents = assistant.index.registry.queue_counts()
     if not background:
@@ -114,7 +114,7 @@ def _fill_queue(assistant, progress, background: bool) -> str:
 def cmd_ingest(args) -> int:
     overrides = {"genre": args.genre, "visibility": args.visibility, "title": args.title, "issuer": args.issuer,
                  "doc_number": args.doc_number, "year": args.year}
-    from .library import Library, cli_user
+    from assistant.access.library import Library, cli_user
 
     progress = TerminalProgress()
     try:
@@ -140,8 +140,8 @@ def cmd_ingest(args) -> int:
 
 
 def cmd_embed_pending(args) -> int:
-    from .embed_queue import drain
-    from .lock import IndexBusy
+    from assistant.index.embed_queue import drain
+    from assistant.index.lock import IndexBusy
 
     progress = TerminalProgress()
     try:
@@ -235,7 +235,7 @@ def cmd_docs_show(args) -> int:
 
 
 def cmd_docs_remove(args) -> int:
-    from .library import Library, cli_user
+    from assistant.access.library import Library, cli_user
 
     with _writer(args) as assistant:
         removed = Library(assistant).delete(cli_user(), args.doc_ids)
@@ -246,7 +246,7 @@ def cmd_docs_remove(args) -> int:
 def cmd_docs_set(args) -> int:
     fields = {k: getattr(args, k) for k in ("title", "genre", "doc_number", "issuer", "date", "year", "visibility",
                                             "status")}
-    from .library import Library, cli_user
+    from assistant.access.library import Library, cli_user
 
     with _writer(args) as assistant:
         record = Library(assistant).update(cli_user(), args.doc_id, **fields)
@@ -257,7 +257,7 @@ def cmd_docs_set(args) -> int:
 def cmd_reindex(args) -> int:
     progress = TerminalProgress()
     try:
-        from .library import Library, cli_user
+        from assistant.access.library import Library, cli_user
 
         with _writer(args) as assistant:
             count = Library(assistant).reindex(cli_user(), progress)
@@ -268,7 +268,7 @@ def cmd_reindex(args) -> int:
 
 
 def cmd_doctor(args) -> int:
-    from . import doctor
+    from assistant.index import doctor
 
     if args.repair:
         with _writer(args) as assistant:
@@ -285,8 +285,8 @@ def cmd_doctor(args) -> int:
 
 
 def cmd_eval(args) -> int:
-    from .evaluate import evaluate
-    from .retrieve import RetrievalConfig
+    from assistant.retrieval.evaluate import evaluate
+    from assistant.retrieval.retrieve import RetrievalConfig
 
     progress = TerminalProgress()
     try:
@@ -304,7 +304,7 @@ def cmd_eval(args) -> int:
 
 
 def cmd_eval_answers(args) -> int:
-    from .answer_eval import evaluate_answers
+    from assistant.answers.answer_eval import evaluate_answers
 
     progress = TerminalProgress()
     try:
@@ -342,8 +342,8 @@ def _read_password(args, prompt: str = "密码: ") -> str:
 
 
 def cmd_users_add(args) -> int:
-    from .accounts import ROLE_LABELS
-    from .library import cli_user
+    from assistant.access.accounts import ROLE_LABELS
+    from assistant.access.library import cli_user
 
     assistant = _assistant(args)
     account = assistant.accounts.add(args.name, args.role, _read_password(args))
@@ -353,7 +353,7 @@ def cmd_users_add(args) -> int:
 
 
 def cmd_users_list(args) -> int:
-    from .accounts import ROLE_LABELS
+    from assistant.access.accounts import ROLE_LABELS
 
     assistant = _assistant(args)
     accounts = assistant.accounts.list()
@@ -369,7 +369,7 @@ def cmd_users_list(args) -> int:
 
 
 def cmd_users_remove(args) -> int:
-    from .library import cli_user
+    from assistant.access.library import cli_user
 
     assistant = _assistant(args)
     if not assistant.accounts.remove(args.name):
@@ -380,7 +380,7 @@ def cmd_users_remove(args) -> int:
 
 
 def cmd_users_passwd(args) -> int:
-    from .library import cli_user
+    from assistant.access.library import cli_user
 
     assistant = _assistant(args)
     if assistant.accounts.get(args.name) is None:
@@ -392,7 +392,7 @@ def cmd_users_passwd(args) -> int:
 
 
 def cmd_users_disable(args) -> int:
-    from .library import cli_user
+    from assistant.access.library import cli_user
 
     assistant = _assistant(args)
     disable = args.users_command == "disable"
@@ -403,7 +403,7 @@ def cmd_users_disable(args) -> int:
 
 
 def cmd_audit(args) -> int:
-    from .audit import ACTION_LABELS
+    from assistant.access.audit import ACTION_LABELS
 
     entries = _assistant(args).audit.entries(args.limit)
     if args.json:
@@ -419,13 +419,13 @@ def cmd_audit(args) -> int:
 
 def read_draft_text(path: Path) -> str:
     """The text of a member's draft file (DOCX, TXT/MD, PDF, HTML) via the ingest reader (bounded worker)."""
-    from .read_worker import read_bounded
+    from assistant.ingest.read_worker import read_bounded
 
     return "\n".join(page.text for page in read_bounded(path).pages)
 
 
 def cmd_draft(args) -> int:
-    from .export import to_docx, to_markdown
+    from assistant.drafting.export import to_docx, to_markdown
 
     draft = _assistant(args).draft(args.topic, kind=args.kind, notes=args.notes or "", region=args.region or "",
                                    sector=args.sector or "")
@@ -460,7 +460,7 @@ def cmd_check(args) -> int:
 
 
 def cmd_serve(args) -> int:
-    from .web import serve
+    from assistant.web import serve
 
     settings = load_settings(index=args.index)
     serve(settings, host=args.host or settings.host, port=args.port or settings.port, open_access=args.open)
@@ -622,7 +622,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     args.index = getattr(args, "index", None)
-    from .service import NotFound
+    from assistant.service import NotFound
 
     try:
         return args.func(args)

@@ -6,19 +6,19 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from .accounts import Accounts
-from .answer import Answer, Plan, Question, answer_stream, content_terms, final, plan_answer, resolve_followup
-from .evidence import PASSAGES
-from .audit import AuditLog
-from .config import Settings
-from .conversations import ConversationStore
-from .embed import Embedder
-from .feedback import FeedbackStore
-from .ingest import IngestReport, ingest_paths, prepare, validate_overrides
-from .models import SearchFilters, SearchHit, User
-from .registry import DocumentRecord
-from .retrieve import Retriever
-from .store import Index, ProgressFn, no_progress, with_overrides
+from assistant.access.accounts import Accounts
+from assistant.answers.answer import Answer, Plan, Question, answer_stream, content_terms, final, plan_answer, resolve_followup
+from assistant.answers.evidence import PASSAGES
+from assistant.access.audit import AuditLog
+from assistant.config import Settings
+from assistant.answers.conversations import ConversationStore
+from assistant.index.embed import Embedder
+from assistant.answers.feedback import FeedbackStore
+from assistant.ingest.pipeline import IngestReport, ingest_paths, prepare, validate_overrides
+from assistant.models import SearchFilters, SearchHit, User
+from assistant.index.registry import DocumentRecord
+from assistant.retrieval.retrieve import Retriever
+from assistant.index.store import Index, ProgressFn, no_progress, with_overrides
 
 
 class NotFound(LookupError):
@@ -67,7 +67,7 @@ class Assistant:
 
     def start_embed_worker(self):
         """Embed queued chunks in a background thread of this process (``assistant serve``)."""
-        from .embed_queue import EmbedWorker
+        from assistant.index.embed_queue import EmbedWorker
 
         if self.embed_worker is None:
             self.embed_worker = EmbedWorker(self.index).start()
@@ -84,7 +84,7 @@ class Assistant:
 
     def embedding_status(self):
         """Documents, chunks, how many still wait for a vector and who embeds them (``EmbeddingStatus``)."""
-        from .embed_queue import embedding_status
+        from assistant.index.embed_queue import embedding_status
 
         return embedding_status(self.index)
 
@@ -183,16 +183,16 @@ class Assistant:
     def draft(self, topic: str, kind: str = "proposal", notes: str = "", region: str = "", sector: str = "",
               proposer: str = "", filters: SearchFilters | None = None):
         """A 提案/社情民意信息/协商建议 draft on cited precedents (``draft.Draft``); model-written if configured."""
-        from .draft import DraftRequest, build_draft, model_draft
+        from assistant.drafting.draft import DraftRequest, build_draft, model_draft
 
         draft = build_draft(self, DraftRequest(topic, kind, notes, region, sector, proposer), filters)
         return model_draft(draft, self.settings) if self.settings.llm_url else draft
 
     def check(self, text: str, kind: str = "proposal", filters: SearchFilters | None = None):
         """Format findings and similar existing documents for a member's draft (``check.CheckReport``)."""
-        from .check import CheckReport, check_text
-        from .formats import load_format
-        from .similar import find_similar
+        from assistant.drafting.check import CheckReport, check_text
+        from assistant.drafting.formats import load_format
+        from assistant.drafting.similar import find_similar
 
         findings = check_text(text, load_format(kind, self.settings.prompts))
         return CheckReport(tuple(findings), tuple(find_similar(self, text, filters)))
@@ -244,7 +244,7 @@ class Assistant:
 
 def _named_documents(question: str, records: Sequence[DocumentRecord]) -> list[str]:
     """Ids of the documents a question names by 文号 ("国发〔2018〕39号") or by 《title》."""
-    from .specifics import question_specifics, same_doc_number, title_named
+    from assistant.answers.specifics import question_specifics, same_doc_number, title_named
 
     wanted = question_specifics(question)
     numbers = [n for n in wanted.numbers if "〔" in n]

@@ -67,8 +67,8 @@ def search_ms(assistant) -> float:
 
 
 def upload(assistant, path: Path, title: str) -> dict:
-    from assistant.embed_queue import wait_until_drained
-    from assistant.library import Library
+    from assistant.index.embed_queue import wait_until_drained
+    from assistant.access.library import Library
     from assistant.models import User
 
     started = time.perf_counter()

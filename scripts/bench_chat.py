@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from assistant.config import load_settings  # noqa: E402
-from assistant.evaluate import load_beir, open_eval_index, passage_ids_by_doc  # noqa: E402
+from assistant.retrieval.evaluate import load_beir, open_eval_index, passage_ids_by_doc  # noqa: E402
 from assistant.service import Assistant  # noqa: E402
 
 

@@ -29,12 +29,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from assistant.check import check_text  # noqa: E402
+from assistant.drafting.check import check_text  # noqa: E402
 from assistant.config import load_settings  # noqa: E402
-from assistant.departments import department_key, short_name  # noqa: E402
-from assistant.draft import COVERAGE_GENRES, covers_subject, subject_terms  # noqa: E402
-from assistant.formats import load_format  # noqa: E402
-from assistant.sentence_roles import REPORTED, RESTATES, document_sentences, restatement  # noqa: E402
+from assistant.drafting.departments import department_key, short_name  # noqa: E402
+from assistant.drafting.draft import COVERAGE_GENRES, covers_subject, subject_terms  # noqa: E402
+from assistant.drafting.formats import load_format  # noqa: E402
+from assistant.drafting.sentence_roles import REPORTED, RESTATES, document_sentences, restatement  # noqa: E402
 from assistant.service import Assistant  # noqa: E402
 from tests.check_cases import clean_cases, defect_cases, duplicate_cases  # noqa: E402
 

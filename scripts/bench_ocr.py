@@ -49,9 +49,9 @@ def main() -> None:
         print(f"rapidocr_onnxruntime: {len(pages)} pages, {seconds:.2f} s/page wall, {cpu_s:.2f} CPU-s/page, "
               f"accuracy {sum(scores) / len(scores):.4f} (min {min(scores):.4f})")
         return
-    from assistant import ocr
-    from assistant.clean import clean_pages
-    from assistant.read import read_file
+    from assistant.ingest import ocr
+    from assistant.ingest.clean import clean_pages
+    from assistant.ingest.read import read_file
 
     if args.dpi:
         ocr.OCR_DPI = args.dpi

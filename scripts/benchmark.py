@@ -15,8 +15,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from assistant.config import load_settings  # noqa: E402
-from assistant.evaluate import evaluate  # noqa: E402
-from assistant.retrieve import RetrievalConfig  # noqa: E402
+from assistant.retrieval.evaluate import evaluate  # noqa: E402
+from assistant.retrieval.retrieve import RetrievalConfig  # noqa: E402
 
 ROWS = [
     ("BM25, character unigrams + bigrams", "chars"),

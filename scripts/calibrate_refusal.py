@@ -26,7 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from assistant.answer import Question, compose_extractive, plan_answer  # noqa: E402
+from assistant.answers.answer import Question, compose_extractive, plan_answer  # noqa: E402
 from assistant.config import load_settings  # noqa: E402
 from assistant.service import Assistant  # noqa: E402
 

@@ -53,7 +53,7 @@ def document_texts(rel: str) -> tuple[str, ...]:
         from pypdf import PdfReader
 
         return (squeeze("".join(page.extract_text() or "" for page in PdfReader(str(path)).pages)),)
-    from assistant.read import decode_html, read_file
+    from assistant.ingest.read import decode_html, read_file
 
     texts = [squeeze("\n".join(page.text for page in read_file(path).pages))]
     if suffix in (".html", ".htm"):
@@ -72,7 +72,7 @@ def in_corpus(rel: str, corpus: list[str]) -> bool:
 
 
 def corpus_files(corpus: list[str]) -> list[str]:
-    from assistant.ingest import discover
+    from assistant.ingest.pipeline import discover
 
     return [str(path) for path in discover(corpus)]
 

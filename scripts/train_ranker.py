@@ -21,9 +21,9 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from assistant.config import load_settings  # noqa: E402
-from assistant.evaluate import load_beir, open_eval_index, passage_ids_by_doc  # noqa: E402
+from assistant.retrieval.evaluate import load_beir, open_eval_index, passage_ids_by_doc  # noqa: E402
 from assistant.models import SearchFilters  # noqa: E402
-from assistant.rank import FEATURES, WEIGHTS_FILE, LinearRanker  # noqa: E402
+from assistant.retrieval.rank import FEATURES, WEIGHTS_FILE, LinearRanker  # noqa: E402
 
 
 def collect(beir_dir: Path, index: str | None) -> list[dict]:

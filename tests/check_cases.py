@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from assistant.check import _DATA  # what counts as data: the case removes every bit of it
+from assistant.drafting.check import _DATA  # what counts as data: the case removes every bit of it
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from assistant.accounts import FREE_FAILURES, AccountError, Accounts, lock_seconds
+from assistant.access.accounts import FREE_FAILURES, AccountError, Accounts, lock_seconds
 from assistant.cli import main
 from assistant.models import User
 

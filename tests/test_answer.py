@@ -11,14 +11,14 @@ from pathlib import Path
 
 from dataclasses import replace
 
-from assistant.answer import (
+from assistant.answers.answer import (
     EXTRACTIVE_NOTICE, REFUSAL, Question, answer_stream, compose_extractive, final, is_followup, plan_answer,
     resolve_followup,
 )
 from assistant.config import load_settings
-from assistant.evidence import asked_figure, passage_units, quotable
-from assistant.specifics import question_specifics
-from assistant.citations import parse_markers
+from assistant.answers.evidence import asked_figure, passage_units, quotable
+from assistant.answers.specifics import question_specifics
+from assistant.answers.citations import parse_markers
 from assistant.models import SearchFilters, SearchHit, User, filters_for
 
 from .conftest import DATA, ROOT

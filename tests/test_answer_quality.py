@@ -10,8 +10,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from assistant.answer_eval import evaluate_answers, facts_found, load_bench, score_case
-from assistant.answer import Answer
+from assistant.answers.answer_eval import evaluate_answers, facts_found, load_bench, score_case
+from assistant.answers.answer import Answer
 from assistant.config import load_settings
 from assistant.models import Source
 
@@ -92,6 +92,6 @@ def test_an_answer_is_scored_as_a_member_reads_it(tmp_path):
 
 
 def load_bench_case(answer_path: str):
-    from assistant.answer_eval import AnswerCase
+    from assistant.answers.answer_eval import AnswerCase
 
     return AnswerCase("x", "加装电梯每台补助多少？", True, (answer_path,), ("18万元", "2024年7月1日"))

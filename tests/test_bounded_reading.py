@@ -12,8 +12,8 @@ from pathlib import Path
 import docx
 import pytest
 
-from assistant.read import ReadError, read_file, sniff_kind
-from assistant.read_worker import ReaderPool, WorkerLimits
+from assistant.ingest.read import ReadError, read_file, sniff_kind
+from assistant.ingest.read_worker import ReaderPool, WorkerLimits
 
 from .made_files import deep_xml, ofd_bytes, scan_pages, shared_text, streamed_bomb
 

@@ -7,9 +7,9 @@ import json
 import docx
 import pytest
 
-from assistant.check import check_text, split_sections, suggestion_items, title_subjects
+from assistant.drafting.check import check_text, split_sections, suggestion_items, title_subjects
 from assistant.cli import main
-from assistant.formats import load_format
+from assistant.drafting.formats import load_format
 
 from .conftest import CORPUS
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.check import check_text
-from assistant.formats import load_format
+from assistant.drafting.check import check_text
+from assistant.drafting.formats import load_format
 
 from .check_cases import clean_cases, defect_cases
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from assistant.chunk import heading_level, sentence_spans, split_chunks
-from assistant.clean import clean_pages
+from assistant.ingest.chunk import heading_level, sentence_spans, split_chunks
+from assistant.ingest.clean import clean_pages
 from assistant.models import ChunkSpan
-from assistant.read import read_file
+from assistant.ingest.read import read_file
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 FINAL = tuple("。！？!?；;…”’」』）)\"'")

@@ -1,6 +1,6 @@
 """Citation markers: parsing, verification against the sources given, unsupported sentences."""
 
-from assistant.citations import UNSUPPORTED, normalize_markers, parse_markers, renumber, split_sentences, verify
+from assistant.answers.citations import UNSUPPORTED, normalize_markers, parse_markers, renumber, split_sentences, verify
 
 
 def test_markers_in_every_form_models_write_are_normalized():

@@ -6,7 +6,7 @@ import difflib
 import re
 from pathlib import Path
 
-from assistant.clean import (
+from assistant.ingest.clean import (
     Line,
     clean_pages,
     drop_page_numbers,
@@ -23,7 +23,7 @@ from assistant.clean import (
     visual_width,
 )
 from assistant.models import Page
-from assistant.read import read_file
+from assistant.ingest.read import read_file
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 PDF = SHARED / "pdf" / "发改办财金规〔2019〕860号.pdf"

@@ -19,12 +19,12 @@ from pathlib import Path
 
 import pytest
 
-from assistant.audit import AuditLog
+from assistant.access.audit import AuditLog
 from assistant.cli import main
-from assistant.library import Library, cli_user
-from assistant.lock import WRITE_LOCK, IndexBusy
+from assistant.access.library import Library, cli_user
+from assistant.index.lock import WRITE_LOCK, IndexBusy
 from assistant.models import User
-from assistant.registry import Registry
+from assistant.index.registry import Registry
 from assistant.service import NotFound
 
 from .conftest import ROOT
@@ -262,7 +262,7 @@ def test_removing_again_after_an_interrupted_removal_finishes_it(tmp_path, make_
 def test_a_writer_that_waits_too_long_gets_a_clear_reason(tmp_path, make_assistant):
     assistant = make_assistant(index=tmp_path / "index", write_lock_timeout=0.5)
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import sys, time; from pathlib import Path; from assistant.lock import write_lock;"
+        [sys.executable, "-c", "import sys, time; from pathlib import Path; from assistant.index.lock import write_lock;"
          "lock = write_lock(Path(sys.argv[1])); lock.acquire(); print('held', flush=True); time.sleep(30)",
          str(tmp_path / "index")], stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
     try:

@@ -7,10 +7,10 @@ import io
 import docx
 import pytest
 
-from assistant.answer import Answer
-from assistant.conversation_export import conversation_docx, conversation_markdown
-from assistant.conversations import ConversationNotFound, ConversationStore
-from assistant.feedback import FeedbackStore
+from assistant.answers.answer import Answer
+from assistant.answers.conversation_export import conversation_docx, conversation_markdown
+from assistant.answers.conversations import ConversationNotFound, ConversationStore
+from assistant.answers.feedback import FeedbackStore
 from assistant.models import Source
 
 
@@ -87,10 +87,10 @@ def test_conversation_exports_to_markdown_and_docx_with_sources(tmp_path):
 
 def test_operations_count_refusals_gaps_and_citations_for_staff_only(make_assistant):
     from assistant.models import User
-    from assistant.operations import Operations, to_csv
+    from assistant.access.operations import Operations, to_csv
 
     assistant = make_assistant()
-    store = assistant.conversations
+    store = assistant.answers.conversations
     member, staff = User("张三", "member"), User("李四", "staff")
     conversation = store.create("张三")
     store.add_turn("张三", conversation.id, "加装电梯补助多少？", _answer("每台15万元[1]。", "加装电梯办法"))

@@ -11,12 +11,12 @@ from dataclasses import replace
 
 import pytest
 
-from assistant.check import check_text
-from assistant.citations import UNSUPPORTED
+from assistant.drafting.check import check_text
+from assistant.answers.citations import UNSUPPORTED
 from assistant.cli import main
-from assistant.export import to_markdown
-from assistant.draft import DraftRequest, build_draft, cn_number, policy_name, proposal_key, strip_item_prefix
-from assistant.formats import KINDS, load_format
+from assistant.drafting.export import to_markdown
+from assistant.drafting.draft import DraftRequest, build_draft, cn_number, policy_name, proposal_key, strip_item_prefix
+from assistant.drafting.formats import KINDS, load_format
 from assistant.models import User, filters_for
 
 from .conftest import CORPUS

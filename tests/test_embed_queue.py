@@ -15,14 +15,14 @@ import time
 import uuid
 from pathlib import Path
 
-from assistant import retrieve
+from assistant.retrieval import retrieve
 from assistant.cli import main
-from assistant.embed_queue import EmbedWorker, wait_until_drained, worker_holder
-from assistant.library import Library
-from assistant.lock import file_lock
+from assistant.index.embed_queue import EmbedWorker, wait_until_drained, worker_holder
+from assistant.access.library import Library
+from assistant.index.lock import file_lock
 from assistant.models import SearchFilters, User
-from assistant.registry import Registry
-from assistant.retrieve import RetrievalConfig, Retriever
+from assistant.index.registry import Registry
+from assistant.retrieval.retrieve import RetrievalConfig, Retriever
 from assistant.web.library_tab import embedding_notice
 
 from .test_concurrency import cli_env, doctor, finish, start

@@ -8,8 +8,8 @@ import docx
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 
-from assistant.draft import Draft, Paragraph, Section
-from assistant.export import BODY_FONT, to_docx, to_markdown
+from assistant.drafting.draft import Draft, Paragraph, Section
+from assistant.drafting.export import BODY_FONT, to_docx, to_markdown
 from assistant.models import Source
 
 

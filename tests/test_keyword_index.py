@@ -10,11 +10,11 @@ import bm25s
 import numpy as np
 import pytest
 
-from assistant.ingest import prepare
-from assistant import keyword_index
-from assistant.keyword_index import FIELDS, KeywordIndex, query_tokens, row_tokens
+from assistant.ingest.pipeline import prepare
+from assistant.index import keyword_index
+from assistant.index.keyword_index import FIELDS, KeywordIndex, query_tokens, row_tokens
 from assistant.models import CleanText, DocMeta
-from assistant.registry import Registry
+from assistant.index.registry import Registry
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 QUERIES = ["老旧小区加装电梯补助", "停车难 临江老城", "普惠托育服务", "双随机一公开监管", "政协委员提案办理答复"]

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant.clean import clean_pages
-from assistant.metadata import detect_metadata
-from assistant.read import ReadError, read_file, sniff_kind
+from assistant.ingest.clean import clean_pages
+from assistant.ingest.metadata import detect_metadata
+from assistant.ingest.read import ReadError, read_file, sniff_kind
 
 from .made_files import char_accuracy
 

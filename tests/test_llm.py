@@ -11,10 +11,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from assistant.answer import REFUSAL
-from assistant.citations import UNSUPPORTED, parse_markers
+from assistant.answers.answer import REFUSAL
+from assistant.answers.citations import UNSUPPORTED, parse_markers
 from assistant.config import Settings
-from assistant.llm import ChatModel, Message, ModelUnavailable
+from assistant.answers.llm import ChatModel, Message, ModelUnavailable
 
 QUESTION = "老房子装电梯，市里现在每台补多少钱？"
 

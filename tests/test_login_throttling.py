@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 from argon2 import PasswordHasher
 
-from assistant.accounts import ADDRESS_FREE_FAILURES, FREE_FAILURES, MAX_LOCK_S, Accounts
+from assistant.access.accounts import ADDRESS_FREE_FAILURES, FREE_FAILURES, MAX_LOCK_S, Accounts
 
 from .conftest import ROOT
 from .library_helpers import served
@@ -54,7 +54,7 @@ def test_forty_parallel_unknown_name_logins_stay_within_300_mb(tmp_path):
         import sys, threading
         from pathlib import Path
         from concurrent.futures import ThreadPoolExecutor
-        from assistant.accounts import Accounts
+        from assistant.access.accounts import Accounts
 
         def peak_mb():
             for line in open("/proc/self/status"):

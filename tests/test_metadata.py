@@ -6,15 +6,15 @@ from pathlib import Path
 
 import pytest
 
-from assistant.clean import clean_pages
-from assistant.metadata import (
+from assistant.ingest.clean import clean_pages
+from assistant.ingest.metadata import (
     detect_doc_number,
     detect_metadata,
     find_doc_numbers,
     parse_date,
     title_from_filename,
 )
-from assistant.read import ReadError, read_file
+from assistant.ingest.read import ReadError, read_file
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 STATECOUNCIL = SHARED / "statecouncil"
@@ -182,7 +182,7 @@ def test_title_stops_before_issue_field_and_organisation_lines():
 import random  # noqa: E402
 import re  # noqa: E402
 
-from assistant.metadata import split_issuers, strip_masthead  # noqa: E402
+from assistant.ingest.metadata import split_issuers, strip_masthead  # noqa: E402
 
 CORPUS_DIR = Path(__file__).resolve().parents[1] / "corpus"
 _MASTHEAD_IN_TITLE = re.compile(r"政协[\u4e00-\u9fff]{0,20}(?:会议|社情民意信息?)$|社情民意信息$|(?:19|20)\d{2}年第\d+期|大会发言摘要$")

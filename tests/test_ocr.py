@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.clean import clean_pages
-from assistant.ocr import lines_from_boxes, text_layer_is_good
-from assistant.read import ReadError, read_file
+from assistant.ingest.clean import clean_pages
+from assistant.ingest.ocr import lines_from_boxes, text_layer_is_good
+from assistant.ingest.read import ReadError, read_file
 
 from .made_files import char_accuracy, image_pdf, mixed_pdf, scan_pages, shared_text, statecouncil_files
 

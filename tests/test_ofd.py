@@ -7,10 +7,10 @@ import zipfile
 
 import pytest
 
-from assistant.clean import clean_pages
-from assistant.metadata import detect_metadata
-from assistant.ofd import TextRun, runs_to_text
-from assistant.read import ReadError, read_file, sniff_kind
+from assistant.ingest.clean import clean_pages
+from assistant.ingest.metadata import detect_metadata
+from assistant.ingest.ofd import TextRun, runs_to_text
+from assistant.ingest.read import ReadError, read_file, sniff_kind
 
 from .made_files import char_accuracy, ofd_bytes, shared_text, statecouncil_files
 

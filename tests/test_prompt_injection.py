@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from assistant.llm import fill, load_prompt, source_block
+from assistant.answers.llm import fill, load_prompt, source_block
 
 from .test_llm import fake, model_server  # noqa: F401 - fixtures
 

@@ -10,7 +10,7 @@ import docx
 import pytest
 from pypdf import PdfWriter
 
-from assistant.read import SUPPORTED_SUFFIXES, ReadError, decode_text, read_file, sniff_kind
+from assistant.ingest.read import SUPPORTED_SUFFIXES, ReadError, decode_text, read_file, sniff_kind
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 PDF = SHARED / "pdf" / "发改办财金规〔2019〕860号.pdf"

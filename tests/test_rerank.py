@@ -13,9 +13,9 @@ import pytest
 
 from assistant.cli import main
 from assistant.config import Settings
-from assistant.evaluate import evaluate
-from assistant.rerank import Reranker, make_reranker
-from assistant.retrieve import Retriever
+from assistant.retrieval.evaluate import evaluate
+from assistant.retrieval.rerank import Reranker, make_reranker
+from assistant.retrieval.retrieve import Retriever
 
 QUERY = "老旧小区加装电梯的补助资金"
 
@@ -97,7 +97,7 @@ def test_a_failing_reranker_leaves_the_rankers_order(corpus_assistant, rerank_se
     rerank_server.mode = mode
     plain = Retriever(corpus_assistant.index).search(QUERY, k=5)
     retriever = Retriever(corpus_assistant.index, reranker=Reranker(rerank_server.url, "m", timeout=0.5))
-    with caplog.at_level(logging.WARNING, logger="assistant.retrieve"):
+    with caplog.at_level(logging.WARNING, logger="assistant.retrieval.retrieve"):
         hits = retriever.search(QUERY, k=5)
     assert [h.chunk_id for h in hits] == [h.chunk_id for h in plain]
     assert all(h.rerank_score is None for h in hits)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from assistant.models import Chunk
-from assistant.retrieve import pick_hits
+from assistant.retrieval.retrieve import pick_hits
 
 REPLY = "关于加快老旧小区加装电梯的建议，我局会同市财政局将补贴标准提高到每部二十万元，并允许提取住房公积金。"
 

@@ -3,9 +3,9 @@ reported measure, subject words, and the departments a suggestion implies: pure 
 
 from __future__ import annotations
 
-from assistant.departments import co_handlers, implied_departments, short_name
-from assistant.draft import covers_subject, full_sentence, has_actor, subject_terms, with_actor
-from assistant.sentence_roles import (DONE, PENDING, PLANNED, PROBLEM, PROVISION, REQUEST, attribute_fieldwork,
+from assistant.drafting.departments import co_handlers, implied_departments, short_name
+from assistant.drafting.draft import covers_subject, full_sentence, has_actor, subject_terms, with_actor
+from assistant.drafting.sentence_roles import (DONE, PENDING, PLANNED, PROBLEM, PROVISION, REQUEST, attribute_fieldwork,
                                       classify, document_sentences, is_fieldwork, restates)
 
 REPLY = """江州市某局关于对某提案的答复

@@ -17,9 +17,9 @@ from pathlib import Path
 import httpx
 from gradio_client import Client, handle_file
 
-from assistant import doctor
+from assistant.index import doctor
 from assistant.cli import main
-from assistant.embed_queue import wait_until_drained
+from assistant.index.embed_queue import wait_until_drained
 
 from .conftest import free_port
 from .test_concurrency import cli_env, document_text, finish, make_files, run, start

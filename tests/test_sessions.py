@@ -8,8 +8,8 @@ import sys
 
 import pytest
 
-from assistant.account_admin import AccountAdmin
-from assistant.accounts import AccountError, Accounts
+from assistant.access.account_admin import AccountAdmin
+from assistant.access.accounts import AccountError, Accounts
 from assistant.cli import TerminalProgress, main
 from assistant.models import User
 from assistant.web.inert import inert_markdown, inert_text

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 
-from assistant.similar import Candidate, draft_queries, score_candidates, sentence_pairs, topic_of
+from assistant.drafting.similar import Candidate, draft_queries, score_candidates, sentence_pairs, topic_of
 
 from .conftest import DATA, ROOT
 

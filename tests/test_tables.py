@@ -8,8 +8,8 @@ from pathlib import Path
 import docx
 import pytest
 
-from assistant.read import read_file
-from assistant.tables import table_lines
+from assistant.ingest.read import read_file
+from assistant.ingest.tables import table_lines
 
 FONT = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
 TITLE = "江州市既有住宅加装电梯财政补助标准"

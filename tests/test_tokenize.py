@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from assistant import tokenize
+from assistant.index import tokenize
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -24,7 +24,7 @@ def test_on_demand_dictionary_gives_the_same_tokens_as_the_whole_one():
 
 def test_a_question_is_tokenized_without_loading_the_whole_dictionary():
     tokenize._lazy_jieba()  # the frequency file exists from here on
-    code = ("from assistant.tokenize import word_tokens, query_terms, _full_jieba\n"
+    code = ("from assistant.index.tokenize import word_tokens, query_terms, _full_jieba\n"
             "print(word_tokens('政协委员关于老旧小区加装电梯的提案'), query_terms('加装电梯补助'),"
             " _full_jieba.cache_info().currsize)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,

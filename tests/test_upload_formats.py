@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from assistant.library import Library
+from assistant.access.library import Library
 from assistant.models import User
 
 from .made_files import image_pdf, ofd_bytes, scan_pages, shared_text, statecouncil_files, streamed_bomb
@@ -51,7 +51,7 @@ def test_scanned_pdf_ofd_and_doc_uploads_are_indexed_with_page_progress(make_ass
 
 
 def test_folder_ingest_finds_new_formats_but_not_saved_page_assets(tmp_path) -> None:
-    from assistant.ingest import discover
+    from assistant.ingest.pipeline import discover
 
     (tmp_path / "通知_files").mkdir()
     for name in ("通知_files/logo.png", "扫描件.tif", "通知.html", "意见.ofd", "旧文件.doc", "表.xlsx", "说明.exe"):

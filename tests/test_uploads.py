@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from assistant.cli import main
-from assistant.library import Library
+from assistant.access.library import Library
 from assistant.models import User
-from assistant.uploads import UploadRefused, safe_name, store_upload
+from assistant.access.uploads import UploadRefused, safe_name, store_upload
 
 from .library_helpers import DOCX_TITLE, PDF_TITLE, make_docx, make_oversized_pdf, make_pdf, make_text_as_pdf
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from assistant.validity import (
+from assistant.ingest.validity import (
     EXPIRED,
     IN_FORCE,
     add_years,

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from assistant import cli
-from assistant.library import Library
+from assistant.access.library import Library
 from assistant.models import SearchFilters, User
-from assistant.retrieve import in_force_first
+from assistant.retrieval.retrieve import in_force_first
 
 STAFF = User("张三", "staff")
 NEW = (Path(__file__).parent / "data" / "legacy" / "source.txt").read_text(encoding="utf-8")

@@ -8,9 +8,9 @@ import pytest
 from gradio_client import Client
 from playwright.sync_api import expect, sync_playwright
 
-from assistant.answer import REFUSAL, Answer
+from assistant.answers.answer import REFUSAL, Answer
 from assistant.models import DocMeta, Source
-from assistant.registry import DocumentRecord
+from assistant.index.registry import DocumentRecord
 from assistant.web import build_app
 from assistant.web.chat_tab import example_questions, highlight, render_answer, render_sources
 

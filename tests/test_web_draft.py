@@ -14,7 +14,7 @@ from playwright.sync_api import expect, sync_playwright
 
 from assistant.web import build_app
 from assistant.web.check_tab import report_markdown
-from assistant.check import CheckReport, Finding
+from assistant.drafting.check import CheckReport, Finding
 
 from .conftest import ARTIFACTS, free_port
 from .test_check import REWRITTEN_0066

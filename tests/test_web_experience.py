@@ -25,7 +25,7 @@ ABSENT = "国际象棋等级分的计算方法是怎样的？"
 
 
 def test_answers_render_caveats_linked_markers_and_repealed_sources():
-    from assistant.answer import Answer
+    from assistant.answers.answer import Answer
     from assistant.models import Source
     from assistant.web.chat_tab import render_answer, render_conversation_sources
 

@@ -28,8 +28,8 @@ def log_in(browser, url: str, role: str):
 def test_staff_uploads_and_sees_result_and_chart(make_assistant, tmp_path):
     assistant = make_assistant()
     add_users(assistant, "staff", "member")
-    from assistant.embed_queue import EmbedWorker
-    from assistant.library import Library
+    from assistant.index.embed_queue import EmbedWorker
+    from assistant.access.library import Library
     from assistant.models import User
 
     assistant.embed_worker = EmbedWorker(assistant.index, poll_s=0.5)  # as `serve` has it; started below

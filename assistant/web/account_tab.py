@@ -13,9 +13,9 @@ import time
 import gradio as gr
 import pandas as pd
 
-from ..account_admin import AccountAdmin
-from ..accounts import ROLE_LABELS, AccountError
-from .context import WebContext
+from assistant.access.account_admin import AccountAdmin
+from assistant.access.accounts import ROLE_LABELS, AccountError
+from assistant.web.context import WebContext
 
 ACCOUNT_COLUMNS = ["用户名", "角色", "状态", "最近登录"]
 ROLE_CHOICES = [(label, role) for role, label in ROLE_LABELS.items()]

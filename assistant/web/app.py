@@ -15,15 +15,15 @@ import anyio
 import gradio as gr
 from starlette.middleware import Middleware
 
-from ..accounts import ROLE_LABELS
-from ..config import Settings
-from ..models import SearchFilters
-from ..service import Assistant
-from ..specifics import question_specifics
-from . import account_tab, chat_tab, check_tab, draft_tab, library_tab, ops_tab
-from .context import WebContext
-from .inert import inert_text
-from .sessions import guard_sessions
+from assistant.access.accounts import ROLE_LABELS
+from assistant.config import Settings
+from assistant.models import SearchFilters
+from assistant.service import Assistant
+from assistant.answers.specifics import question_specifics
+from assistant.web import account_tab, chat_tab, check_tab, draft_tab, library_tab, ops_tab
+from assistant.web.context import WebContext
+from assistant.web.inert import inert_text
+from assistant.web.sessions import guard_sessions
 
 log = logging.getLogger(__name__)
 
@@ -152,7 +152,7 @@ def launch_options(assistant: Assistant, open_access: bool = False) -> dict:
 
 def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, open_access: bool = False) -> None:
     if not settings.chroma_url:  # embedded Chroma: this process must be its only writer (lock.py)
-        from ..lock import serve_lock, server_busy
+        from assistant.index.lock import serve_lock, server_busy
 
         serve_lock(settings.index).acquire(timeout=0, busy=server_busy)
     assistant = Assistant(settings)  # cheap: Chroma, the keyword index and the models load on first use

@@ -14,15 +14,15 @@ from collections.abc import Iterable, Sequence
 
 import gradio as gr
 
-from ..answer import Answer
-from ..conversation_export import conversation_docx, conversation_markdown
-from ..conversations import Conversation, ConversationNotFound, Turn
-from ..feedback import REASONS
-from ..models import GENRE_LABELS, Source, User, filters_for
-from ..registry import DocumentRecord
-from ..tokenize import query_terms
-from .context import WebContext
-from .inert import inert_text
+from assistant.answers.answer import Answer
+from assistant.answers.conversation_export import conversation_docx, conversation_markdown
+from assistant.answers.conversations import Conversation, ConversationNotFound, Turn
+from assistant.answers.feedback import REASONS
+from assistant.models import GENRE_LABELS, Source, User, filters_for
+from assistant.index.registry import DocumentRecord
+from assistant.index.tokenize import query_terms
+from assistant.web.context import WebContext
+from assistant.web.inert import inert_text
 
 CONTEXT_CHARS = 400  # characters of the document shown before and after a cited passage
 
@@ -240,7 +240,7 @@ def _feedback_choices(turns: Sequence[Turn]) -> list[tuple[str, int]]:
 
 def build(ctx: WebContext) -> None:
     assistant = ctx.assistant
-    store = assistant.conversations
+    store = assistant.answers.conversations
     try:
         examples = example_questions(assistant.documents())
     except Exception:  # an unreadable library must not take the page down

@@ -8,14 +8,14 @@ from pathlib import Path
 
 import gradio as gr
 
-from ..check import CheckReport
-from ..formats import KIND_LABELS
-from ..models import GENRE_LABELS, filters_for
-from ..read import ReadError
-from ..read_worker import read_bounded
-from ..similar import VERDICT_LABELS
-from .context import WebContext
-from .inert import inert_markdown
+from assistant.drafting.check import CheckReport
+from assistant.drafting.formats import KIND_LABELS
+from assistant.models import GENRE_LABELS, filters_for
+from assistant.ingest.read import ReadError
+from assistant.ingest.read_worker import read_bounded
+from assistant.drafting.similar import VERDICT_LABELS
+from assistant.web.context import WebContext
+from assistant.web.inert import inert_markdown
 
 KIND_CHOICES = [(label, kind) for kind, label in KIND_LABELS.items()]
 

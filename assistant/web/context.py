@@ -10,8 +10,8 @@ from pathlib import Path
 
 import gradio as gr
 
-from ..models import LOCAL_ADMIN, User
-from ..service import Assistant
+from assistant.models import LOCAL_ADMIN, User
+from assistant.service import Assistant
 
 
 DOWNLOAD_TTL_S = 24 * 3600  # exported drafts and check reports are kept this long

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import gradio as gr
 
-from ..draft import Draft
-from ..export import source_line, to_docx, to_markdown
-from ..formats import KIND_LABELS
-from ..models import GENRE_LABELS, filters_for
-from ..similar import VERDICT_LABELS
-from .context import WebContext
-from .inert import inert_markdown
+from assistant.drafting.draft import Draft
+from assistant.drafting.export import source_line, to_docx, to_markdown
+from assistant.drafting.formats import KIND_LABELS
+from assistant.models import GENRE_LABELS, filters_for
+from assistant.drafting.similar import VERDICT_LABELS
+from assistant.web.context import WebContext
+from assistant.web.inert import inert_markdown
 
 KIND_CHOICES = [(label, kind) for kind, label in KIND_LABELS.items()]
 INTRO = ("输入主题即可生成初稿：各部分的内容摘自文库中的提案、答复、政策和社情民意信息，每句后的 [n] 指向下方“引用材料”；"

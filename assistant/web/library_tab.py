@@ -1,7 +1,7 @@
 """文库管理: upload, list, view, edit, delete, re-index, statistics and (admins) the audit log.
 
 Every handler resolves the caller with ``ctx.viewer(request)`` and goes through
-``assistant.library.Library``, which refuses members server-side; hiding the panel from members
+``assistant.access.library.Library``, which refuses members server-side; hiding the panel from members
 is a courtesy, not the protection. Named API endpoints: ``upload_documents``,
 ``list_documents``, ``document_detail``, ``update_document``, ``delete_document``,
 ``reindex_documents``, ``corpus_statistics`` and ``audit_log``.
@@ -14,13 +14,13 @@ from pathlib import Path
 import gradio as gr
 import pandas as pd
 
-from ..audit import ACTION_LABELS
-from ..library import Library, require_staff
-from ..models import GENRE_LABELS, GENRES, User
-from ..registry import DocumentRecord
-from ..service import NotFound
-from .context import WebContext
-from .inert import inert_markdown
+from assistant.access.audit import ACTION_LABELS
+from assistant.access.library import Library, require_staff
+from assistant.models import GENRE_LABELS, GENRES, User
+from assistant.index.registry import DocumentRecord
+from assistant.service import NotFound
+from assistant.web.context import WebContext
+from assistant.web.inert import inert_markdown
 
 VISIBILITY_LABELS = {"public": "公开", "internal": "内部"}
 FIELD_LABELS = {"title": "标题", "genre": "文种", "doc_number": "文号", "issuer": "发文机关", "date": "日期",

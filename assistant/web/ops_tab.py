@@ -14,11 +14,11 @@ import datetime
 import gradio as gr
 import pandas as pd
 
-from ..feedback import RATINGS, REASONS
-from ..models import GENRE_LABELS, filters_for
-from ..operations import Operations, to_csv
-from ..rank import FEATURES
-from .context import WebContext
+from assistant.answers.feedback import RATINGS, REASONS
+from assistant.models import GENRE_LABELS, filters_for
+from assistant.access.operations import Operations, to_csv
+from assistant.retrieval.rank import FEATURES
+from assistant.web.context import WebContext
 
 DAILY_COLUMNS = ["日期", "提问数", "拒答数", "不赞同数"]
 GAP_COLUMNS = ["问题", "提问次数", "拒答次数", "不赞同次数", "最近一次"]

@@ -13,7 +13,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from ..accounts import Accounts
+from assistant.access.accounts import Accounts
 
 
 class SessionTokens(dict):

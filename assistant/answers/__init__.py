@@ -1,0 +1,1 @@
+"""Answers: evidence, specifics, refusal and caveats, citations, the chat model, conversations and feedback."""

@@ -1,0 +1,435 @@
+"""Answers with citations: the answer object, follow-up resolution, refusal, extractive and model modes.
+
+Everything here works on search hits that ``Assistant.search`` returned; nothing retrieves on its
+own. The text functions are pure: ``resolve_followup`` rewrites a follow-up question with the
+topic of the conversation, ``plan_answer`` chooses the evidence (``evidence.py``) and decides between
+answering, answering with a caveat and refusing (``specifics.py``), ``compose_extractive`` quotes the
+evidence under a line naming its document. ``answer_stream`` runs both modes with the same plan and
+falls back to the extractive answer on any model failure.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
+
+from assistant.answers.citations import verify
+from assistant.config import Settings
+from assistant.answers.evidence import Evidence, Unit, asked_figure, candidate_units, choose, coverage, disagree
+from assistant.answers.llm import ChatModel, Message, ModelUnavailable, fill, load_prompt, source_block
+from assistant.models import SearchHit, Source
+from assistant.answers.specifics import missing, question_specifics
+from assistant.index.tokenize import STOPWORDS, query_terms
+
+REFUSAL = "未在文库中找到能够回答该问题的依据。"
+EXTRACTIVE_NOTICE = "未配置生成模型：以下为文库原文摘录。"
+FALLBACK_NOTICE = "{reason}，以下改为文库原文摘录。"
+NO_MARKER_NOTICE = "生成的回答未标注任何出处，请对照下列资料核实。"
+
+SUPPORT_HITS = 3  # hits whose similarity counts towards support
+COVERAGE_WEIGHT = 0.05  # support = best similarity + COVERAGE_WEIGHT × IDF coverage of the evidence
+MODEL_SOURCES = 6  # passages given to the model at most: the evidence's, then the next best
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the CLI, the web page and the ``ask`` API endpoint return."""
+
+    answer: str
+    mode: str  # "extractive" | "model"
+    refused: bool
+    sources: tuple[Source, ...] = ()
+    notice: str | None = None  # shown above the answer: extractive label, model failure, …
+    query: str = ""  # the question as retrieved (follow-ups resolved)
+    final: bool = True  # False for the partial answers of a stream
+    caveats: tuple[str, ...] = ()  # shown with the answer: what the library lacks, outdated or repealed sources…
+
+    def to_json(self) -> dict:
+        return {"answer": self.answer, "mode": self.mode, "refused": self.refused,
+                "sources": [s.to_json("date") for s in self.sources], "notice": self.notice, "query": self.query,
+                "caveats": list(self.caveats)}
+
+
+# -- follow-up questions ---------------------------------------------------------------
+
+_ANAPHOR_START = ("那", "这", "它", "其", "该", "上述", "此", "还有", "另外", "那么", "再")
+_ANAPHORA = re.compile(r"这个|那个|这些|那些|这项|该项|该|上述|其中|它们?|此项|前者|后者|第[一二三四五六七八九十百零〇\d]+[条款项点章]")
+_CJK_OR_WORD = re.compile(r"[\u3400-\u9fffA-Za-z0-9]")
+# Words that ask but carry no topic; left out of the topic carried into a follow-up.
+_NOT_TOPIC = frozenset("""多少 有没有 哪些 怎么样 怎样 为什么 什么样 是不是 能不能 具体 规定 情况 问题 有人 提过 相关
+    现在 目前 今年 去年 最后 主要 哪个 哪里 如何 需要 才能 或者 还有 一下 知道 介绍 说说 回复 关于""".split())
+SHORT_QUESTION = 10  # characters; shorter questions lean on the conversation
+
+
+def is_followup(question: str) -> bool:
+    """Whether ``question`` leans on what was asked before (anaphora, 第X条, or too short to stand alone)."""
+    text = question.strip()
+    length = len(_CJK_OR_WORD.findall(text))
+    if text.startswith(_ANAPHOR_START) or length <= SHORT_QUESTION:
+        return True
+    own_topic = [t for t in query_terms(text) if t not in _NOT_TOPIC]
+    return bool(_ANAPHORA.search(text)) and len(own_topic) <= 3
+
+
+def topic_terms(question: str) -> list[str]:
+    """Content words of a question, in the order they occur: what a follow-up refers back to."""
+    terms = [t for t in query_terms(question) if t not in _NOT_TOPIC and t not in STOPWORDS]
+    return sorted(terms, key=lambda t: question.find(t))
+
+
+def resolve_followup(question: str, previous: Sequence[str]) -> str:
+    """The question to retrieve with: a follow-up gets the previous question's topic terms prepended.
+
+    ``previous`` are the member's earlier questions, oldest first; each is itself resolved against
+    the ones before it, so a chain of follow-ups keeps the original topic.
+    """
+    resolved_before = ""
+    for earlier in previous:
+        resolved_before = _resolve_one(earlier, resolved_before)
+    return _resolve_one(question, resolved_before)
+
+
+def _resolve_one(question: str, before: str) -> str:
+    question = question.strip()
+    if not before or not is_followup(question):
+        return question
+    own = set(query_terms(question))
+    carried = [t for t in topic_terms(before) if t not in own and t not in question]
+    return f"{' '.join(carried)} {question}".strip() if carried else question
+
+
+# -- the plan: evidence, refusal, caveats -------------------------------------------------
+
+REFUSAL_MIN_COVERAGE = 0.5  # IDF-weighted share of the question's terms the evidence must contain
+CAVEAT_MIN_COVERAGE = 0.6  # …and without the missing specifics, to answer a near neighbour with a caveat
+ASK_BACK = ("您的问题似乎承接上文（如“那……”“这个……”），但这是本次对话的第一个问题。"
+            "请说明具体事项后再问，例如“老旧小区加装电梯每台补助多少？”。")
+
+
+@dataclass(frozen=True)
+class Question:
+    """A question as the answer layer needs it: its text and its content terms with IDF weights."""
+
+    text: str
+    weights: dict[str, float]
+
+    @classmethod
+    def plain(cls, text: str) -> Question:
+        """Every content term weighted alike (no corpus statistics at hand)."""
+        return cls(text, {t: 1.0 for t in content_terms(text)})
+
+
+# Conversational words that name no subject ("听说", "市里"), and the shapes jieba cuts out of spoken
+# questions ("提了", "最多能", "几类", "能多报"): they say nothing about what the documents must contain.
+_SPOKEN = frozenset("""听说 据说 市里 省里 区里 县里 村里 镇里 附近 平时 一般 通常 大家 我们 咱们 他们 老百姓 有人 有的 是否 可以
+    能够 应该 应当 一些 各种 愿意 以后 之前 已经 时候 事情 东西 方面 这个 那个 这种 那种 这样 那样 就是 还是 或是 还有 以及
+    怎么办 怎么回事 有没有 能不能 可不可以 是不是 会不会 要不要 不能 不会 不要 一直 从来 总是 老是 根本 到底 究竟 其实 确实 真的
+    现在 目前 今年 去年 明年 最近 近年 近来 当前 如今 一年 一天 为啥 啥时候 一个 一种 一下子 分别 各自 一共 总共 合计 文件 规定 内容""".split())
+_DOC_NUMBER_IN_QUESTION = re.compile(r"[\u4e00-\u9fff]{1,8}[〔\[［【(（]\s*\d{4}\s*[〕\]］】)）]\s*第?\s*\d+\s*号")
+_SPOKEN_SHAPE = re.compile(r"^[能最几各都就还这那从咋啥怎多有没也再又才只很太是]|[了过得吗呢吧啊么嘛的着说]$|几|啥|哪")
+
+
+def content_terms(question: str) -> list[str]:
+    """The words of a question that name its subject: question words, stop words, conversational words
+    and the fragments jieba cuts from spoken phrases left out."""
+    question = _DOC_NUMBER_IN_QUESTION.sub(" ", question)  # a 文号 is a specific, checked against metadata
+    return [t for t in query_terms(question) if t not in _NOT_TOPIC and t not in STOPWORDS and t not in _SPOKEN
+            and not (_SPOKEN_SHAPE.search(t) and not t.isascii())]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What to answer with: the chosen evidence, or a refusal, and the caveats to show."""
+
+    evidence: Evidence
+    refused: bool
+    support: float
+    caveats: tuple[str, ...] = ()
+    missing: tuple[str, ...] = ()
+
+
+def support(similarity: float, evidence_coverage: float) -> float:
+    """How well the corpus backs an answer: the best passage's cosine similarity plus a little of the
+    evidence's IDF-weighted coverage of the question."""
+    return similarity + COVERAGE_WEIGHT * evidence_coverage
+
+
+def plan_answer(question: Question, hits: Sequence[SearchHit], texts: Mapping[str, str], threshold: float,
+                min_coverage: float = REFUSAL_MIN_COVERAGE, absent_terms: Sequence[str] = ()) -> Plan:
+    """Choose the evidence and decide between answering, answering with a caveat, and refusing.
+
+    Refused when nothing close was found (support below ``threshold``), when the evidence misses
+    most of what the question is about (IDF-weighted coverage below ``min_coverage``), or when it
+    lacks a specific the question names (a year, place, number, title) and little else matches.
+    A specific missing from otherwise matching evidence gives an answer with a caveat instead; so
+    does a figure the question asks for ("多少套", "补助多少") that no quoted sentence states, and a
+    long term of the question no passage of the library contains (``absent_terms``, "公共租赁住房").
+    Specifics count only in a document that also says the rest of the question.
+    """
+    if not hits:
+        return Plan(Evidence(), True, 0.0)
+    wanted = question_specifics(question.text)
+    evidence = choose(hits, candidate_units(hits, texts), question.weights, question.text, wanted.boosts())
+    if not evidence.units:
+        return Plan(evidence, True, 0.0)
+    similarity = max(h.similarity for h in hits[:SUPPORT_HITS])
+    backing = support(similarity, evidence.coverage)
+    if backing < threshold or evidence.coverage < min_coverage:
+        return Plan(evidence, True, backing)
+    chosen = [hits[i] for i in evidence.hits]
+    absent, quoted = _absent_specifics(wanted, question.weights, evidence, hits, texts)
+    absent += [t for t in absent_terms if t not in absent]
+    figure = asked_figure(question.text)
+    no_figure = [figure.label] if figure and not figure.found_in(" ".join(u.text for u in evidence.units)) else []
+    if not absent and not no_figure:
+        return Plan(evidence, False, backing)
+    rest = {t: w for t, w in question.weights.items() if not any(t in a or a in t for a in absent)}
+    if absent and (not rest or coverage(rest, quoted) < CAVEAT_MIN_COVERAGE):
+        return Plan(evidence, True, backing, missing=tuple(absent))
+    caveats = []
+    if absent:
+        caveats.append(_missing_caveat(absent, chosen[0]))
+    if no_figure:
+        caveats.append(f"所引文件没有给出{no_figure[0]}的具体数字；以下是最接近的内容，请注意区别。")
+    return Plan(evidence, False, backing, tuple(caveats), tuple(absent + no_figure))
+
+
+DOCUMENT_ANSWERS = 0.5  # IDF coverage of the question's other terms for a document to count as answering
+
+
+def _absent_specifics(wanted, weights: Mapping[str, float], evidence: Evidence, hits: Sequence[SearchHit],
+                      texts: Mapping[str, str]) -> tuple[list[str], str]:
+    """The question's specifics (year, place, number, title, organisation) that no quoted document
+    has together with the rest of the question — and that document's quoted text. A year found in one
+    document and the answer in another is not an answer: "深圳…租赁登记" is not answered by a Shenzhen
+    land lease and a Guangzhou registration rule. The documents are tried best first."""
+    specific = wanted.all()
+    rest = {t: w for t, w in weights.items() if not any(t in a or a in t for a in specific)} or dict(weights)
+    documents = list(dict.fromkeys(hits[i].doc_id for i in evidence.hits))
+    found: list[tuple[list[str], str, bool]] = []
+    for doc in documents:
+        passages = [hits[i] for i in evidence.hits if hits[i].doc_id == doc]
+        described = " ".join(f"{h.title} {h.doc_number or ''} {h.date or ''} {h.year or ''} {h.issuer or ''} {h.heading}"
+                             for h in passages)
+        quoted = described + " " + " ".join(u.text for u in evidence.units if hits[u.hit].doc_id == doc)
+        absent = missing(wanted, quoted, texts.get(doc, passages[0].text))
+        answers = len(documents) == 1 or coverage(rest, quoted) >= DOCUMENT_ANSWERS
+        if not absent and answers:
+            return [], quoted
+        found.append((absent, quoted, answers))
+    absent, quoted, _ = min(found, key=lambda f: (not f[2], len(f[0])))  # best first on ties (min is stable)
+    return absent, quoted
+
+
+def _missing_caveat(absent: Sequence[str], closest: SearchHit) -> str:
+    what = "、".join(f"“{a}”" for a in absent)
+    year = f"（{closest.year}年）" if closest.year else ""
+    return f"文库中没有找到与{what}对应的内容；以下是最接近的文件《{_short_title(closest.title)}》{year}，请注意区别。"
+
+
+# -- extractive answers ------------------------------------------------------------------
+
+
+def _short_title(title: str) -> str:
+    """The name a member knows a document by: the 《…》 inside "关于印发《…》的通知", else the title."""
+    inner = re.search(r"印发《([^《》]+)》", title)
+    return inner.group(1) if inner else title.strip("《》")
+
+
+def document_line(hit: SearchHit, earlier: bool = False) -> str:
+    """"据《江州市既有住宅加装电梯管理办法》（江政办规〔2023〕5号，2023-05-10）：" — the document a group
+    of quotes comes from; a repealed or expired document says so."""
+    details = "，".join(x for x in (hit.doc_number, hit.date or (str(hit.year) if hit.year else None)) if x)
+    status = f"（该文件{hit.status}）" if hit.status in ("已废止", "已失效", "已修订") else ""
+    lead = "较早的" if earlier else "据"
+    return f"{lead}《{_short_title(hit.title)}》{f'（{details}）' if details else ''}{status}："
+
+
+def compose_extractive(question: Question | str, hits: Sequence[SearchHit], texts: Mapping[str, str] | None = None,
+                       evidence: Evidence | None = None) -> tuple[str, tuple[Source, ...]]:
+    """The chosen units under a line naming their document, each followed by its ``[n]``.
+
+    Documents come best first; where two of them state different amounts of the same thing, the
+    newest comes first and the older is labelled as earlier. Sources are numbered in order of
+    first citation; a quote that runs past its passage (a list after "：") extends the source.
+    """
+    question = Question.plain(question) if isinstance(question, str) else question
+    texts = texts or {}
+    if evidence is None:
+        evidence = choose(hits, candidate_units(hits, texts), question.weights, question.text,
+                          question_specifics(question.text).boosts())
+    groups: dict[str, list[Unit]] = {}
+    for unit in evidence.units:
+        groups.setdefault(hits[unit.hit].doc_id, []).append(unit)
+    order = list(groups)
+    earlier: set[str] = set()
+    if len(order) > 1:
+        first = order[0]
+        for other in order[1:]:
+            if disagree([u.text for u in groups[first]], [u.text for u in groups[other]]):
+                newest = max((first, other), key=lambda d: _date_key(hits[groups[d][0].hit]))
+                older = other if newest == first else first
+                earlier.add(older)
+                if newest != first:
+                    order.remove(newest)
+                    order.insert(0, newest)
+                    first = newest
+    numbers: dict[int, int] = {}
+    extent: dict[int, tuple[int, int]] = {}
+    lines = []
+    for doc in order:
+        units = groups[doc]
+        lines.append(document_line(hits[units[0].hit], earlier=doc in earlier))
+        for unit in units:
+            n = numbers.setdefault(unit.hit, len(numbers) + 1)
+            low, high = extent.get(unit.hit, (unit.start, unit.end))
+            extent[unit.hit] = (min(low, unit.start), max(high, unit.end))
+            lines.append(_with_marker(unit.text, n))
+    sources = []
+    for index, n in numbers.items():
+        source = Source.from_hit(n, hits[index])
+        document = texts.get(source.doc_id, "")
+        low, high = extent[index]
+        if document and source.end > source.start and (high > source.end or low < source.start):
+            start, end = min(low, source.start), max(high, source.end)
+            source = replace(source, text=document[start:end], start=start, end=end)
+        sources.append(source)
+    return "\n".join(lines), tuple(sources)
+
+
+def _date_key(hit: SearchHit) -> str:
+    return hit.date or (str(hit.year) if hit.year else "")
+
+
+def _with_marker(sentence: str, *numbers: int) -> str:
+    """``…万元。`` → ``…万元[1]。`` (or ``[1][3]``): markers go before the closing punctuation."""
+    body = sentence.rstrip("。！？；!?;")
+    return f"{body}{''.join(f'[{n}]' for n in numbers)}{sentence[len(body):] or '。'}"
+
+
+def extractive_answer(query: str, hits: Sequence[SearchHit], notice: str = EXTRACTIVE_NOTICE,
+                      texts: Mapping[str, str] | None = None, plan: Plan | None = None,
+                      question: Question | None = None) -> Answer:
+    question = question or Question.plain(query)
+    text, sources = compose_extractive(question, hits, texts, plan.evidence if plan else None)
+    return Answer(answer=text, mode="extractive", refused=False, sources=sources, notice=notice, query=query,
+                  caveats=plan.caveats if plan else ())
+
+
+def refusal(query: str, hits: Sequence[SearchHit], mode: str, closest: int = 3, missing_: Sequence[str] = ()) -> Answer:
+    """The plain 'not in the library' answer, with the closest documents (one passage each) as sources."""
+    sources: list[Source] = []
+    for hit in hits:
+        if len(sources) >= closest:
+            break
+        if all(s.doc_id != hit.doc_id for s in sources):
+            sources.append(Source.from_hit(len(sources) + 1, hit))
+    answer = REFUSAL + ("以下是文库中最接近的文档，供参考。" if sources else "")
+    caveats = (f"文库中没有找到与{'、'.join(f'“{m}”' for m in missing_)}对应的内容。",) if missing_ else ()
+    return Answer(answer=answer, mode=mode, refused=True, sources=tuple(sources), query=query, caveats=caveats)
+
+
+def ask_back(query: str, mode: str) -> Answer:
+    """A follow-up with nothing before it to resolve against: ask what it refers to."""
+    return Answer(answer=ASK_BACK, mode=mode, refused=True, query=query, caveats=("问题缺少上下文",))
+
+
+# -- model answers -----------------------------------------------------------------------
+
+def format_sources(sources: Sequence[Source]) -> str:
+    """The numbered sources for the model, each delimited (``llm.source_block``): data, not instructions."""
+    blocks = []
+    for s in sources:
+        where = " · ".join(x for x in (s.title, s.doc_number, s.date, s.heading,
+                                        f"第{s.page}页" if s.page else None) if x)
+        blocks.append(source_block(s.n, where, s.text))
+    return "\n\n".join(blocks)
+
+
+def build_messages(system_template: str, user_template: str, question: str, sources: Sequence[Source],
+                   previous: Sequence[str] = ()) -> list[Message]:
+    history = ""
+    if previous:
+        history = "此前的提问（供理解指代）：\n" + "\n".join(f"- {q}" for q in previous[-3:]) + "\n\n"
+    user = fill(user_template, sources=format_sources(sources), question=question, history=history)
+    return [Message("system", system_template.strip()), Message("user", user)]
+
+
+def finish_model_answer(raw: str, sources: Sequence[Source], query: str) -> Answer:
+    """Verify the model's markers against ``sources`` and keep the sources it cited."""
+    checked = verify(raw.strip(), len(sources))
+    if REFUSAL.rstrip("。") in checked.text and not checked.cited:
+        return Answer(answer=REFUSAL, mode="model", refused=True, sources=tuple(sources[:3]), query=query)
+    cited = [s for s in sources if s.n in checked.cited]
+    notice = None if cited else NO_MARKER_NOTICE
+    return Answer(answer=checked.text, mode="model", refused=False, sources=tuple(cited or sources),
+                  notice=notice, query=query)
+
+
+def answer_stream(query: str, hits: Sequence[SearchHit], settings: Settings, question: str | None = None,
+                  previous: Sequence[str] = (), model: ChatModel | None = None, stream: bool = True,
+                  texts: Mapping[str, str] | None = None, weights: Mapping[str, float] | None = None,
+                  absent_terms: Sequence[str] = ()) -> Iterator[Answer]:
+    """Partial answers while the model writes, then the verified final one (``final=True``).
+
+    ``query`` is the resolved question used for retrieval, ``question`` what the member typed;
+    ``texts`` the full texts of the hits' documents (so quotes keep lists and articles whole) and
+    ``weights`` the IDF of the query's terms, ``absent_terms`` its long terms no passage contains. Both modes share the evidence, the refusal gate and
+    the caveats: without a model (``llm_url`` unset) the answer quotes the evidence; the model is
+    given the evidence's passages. On any model failure the final answer is extractive with a
+    notice saying why. ``stream=False`` asks the model for the whole reply in one request.
+    """
+    mode = "model" if settings.llm_url else "extractive"
+    asked = (question or query).strip()
+    if not previous and is_followup(asked) and len(content_terms(asked)) <= 1:
+        yield ask_back(query, mode)
+        return
+    q = Question(query, dict(weights)) if weights is not None else Question.plain(query)
+    texts = texts or {}
+    plan = plan_answer(q, hits, texts, settings.refusal_threshold, absent_terms=absent_terms)
+    if plan.refused:
+        yield refusal(query, hits, mode, missing_=plan.missing)
+        return
+    if mode == "extractive":
+        yield extractive_answer(query, hits, texts=texts, plan=plan, question=q)
+        return
+    chosen = plan.evidence.hits
+    order = chosen + [i for i in range(len(hits)) if i not in chosen][: max(0, MODEL_SOURCES - len(chosen))]
+    sources = tuple(Source.from_hit(n, hits[i]) for n, i in enumerate(order[:MODEL_SOURCES], start=1))
+    if asked != query:
+        asked = f"{asked}（检索用语：{query}）"
+    fallback = lambda reason: extractive_answer(query, hits, FALLBACK_NOTICE.format(reason=reason), texts, plan, q)
+    try:
+        model = model or ChatModel(settings)
+        messages = build_messages(load_prompt(settings, "answer_system.md"), load_prompt(settings, "answer_user.md"),
+                                  asked, sources, previous)
+        raw = ""
+        if not stream:
+            raw = model.complete(messages)
+        else:
+            for delta in model.stream(messages):
+                raw += delta
+                yield Answer(answer=raw, mode="model", refused=False, sources=sources, query=query, final=False,
+                             caveats=plan.caveats)
+    except ModelUnavailable as exc:
+        yield fallback(str(exc))
+        return
+    except FileNotFoundError:
+        yield fallback("缺少回答提示词模板")
+        return
+    if not raw.strip():
+        yield fallback("生成模型没有返回内容")
+        return
+    answer = finish_model_answer(raw, sources, query)
+    yield replace(answer, caveats=plan.caveats) if not answer.refused else answer
+
+
+def final(answers: Iterator[Answer]) -> Answer:
+    """The last answer of a stream."""
+    last = None
+    for last in answers:
+        pass
+    assert last is not None
+    return last
+

@@ -1,0 +1,530 @@
+"""Evidence for an answer: which sentences of the retrieved passages answer the question.
+
+Pure functions. A passage is cut into *units* — a sentence; a sentence that ends with "：" together
+with the items that follow it (even past the chunk's end); a short article (第X条) whole; a table
+row with its header. Units that are not statements (mastheads, salutations, closing formulas,
+contact lines, dates alone, bare headings, markup, instructions addressed to the reader) are
+never quoted. Units are scored against the question's content terms weighted by their rarity in
+the corpus (IDF: a word every document contains carries almost nothing), with a bonus for the
+kind of fact asked for (an amount, a date, a department); passages contribute only when they are
+about as relevant as the best one, so most answers come from one or two documents.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from assistant.models import SearchHit
+
+# -- what the question asks for ------------------------------------------------------------
+
+_ASKS_AMOUNT = re.compile(r"多少|几[个名台人项次元万年天月岁家所条]|比例|标准|金额|额度|上限|下限|最高|最低|多大|多长|多少钱|几成|费用|补助|补贴|奖励|多高|多久")
+_ASKS_TIME = re.compile(r"什么时候|何时|哪一?年|几月|日期|时间|期限|截止|多久|时限|起施行|什么时间|哪天|几号")
+_ASKS_WHO = re.compile(r"哪个部门|哪些部门|谁|由谁|哪家|哪个单位|哪些单位|牵头|负责|主管|承办")
+
+_NUMBER_UNIT = re.compile(
+    r"\d+(?:\.\d+)?\s*(?:万元|亿元|元|万|亿|%|‰|台|个|人|户|天|日|年|月|周|小时|工作日|分|岁|平方米|米|公里|倍|项|家|所|张|次|间|套|辆|件|批|名|周岁)"
+    r"|[一二三四五六七八九十百千两]+(?:个|天|年|月|周|人|倍|项|名|次|万元|元)"
+    r"|百分之[一二三四五六七八九十百点]+")
+_DATE = re.compile(r"\d{4}年\d{1,2}月(?:\d{1,2}日)?|\d{1,2}月\d{1,2}日|\d{4}年(?:底|前|起|内)|自.{2,20}起")
+_ORG = re.compile(r"[\u4e00-\u9fff]{2,16}?(?:局|委员会|委|厅|办公室|办|部|中心|院|政府|公司|银行|街道|所)")
+
+
+_ASKED_UNIT = re.compile(r"(?:多少|几)(万元|元|个工作日|工作日|个|名|台|人|户|天|年|月|周|岁|次|分|小时|项|家|所|倍|条)")
+_ASKS_MONEY = re.compile(r"多少钱|费(?!率)|补助|补贴|津贴|奖励|资助|工资|收入|资金|保险金|养老金|价格|金额|标准是多少")
+
+
+@dataclass(frozen=True)
+class Wants:
+    """The kind of fact a question asks for; ``unit`` the measure it names ("多少人" → 人, money → 元)."""
+
+    amount: bool = False
+    time: bool = False
+    who: bool = False
+    unit: str = ""
+    framing: bool = False  # asks about a rule's purpose, scope or commencement
+
+
+def question_wants(question: str) -> Wants:
+    asked = _ASKED_UNIT.search(question)
+    unit = asked.group(1) if asked else ("元" if _ASKS_MONEY.search(question) else "")
+    return Wants(bool(_ASKS_AMOUNT.search(question)), bool(_ASKS_TIME.search(question)),
+                 bool(_ASKS_WHO.search(question)), unit, bool(_ASKS_FRAMING.search(question)))
+
+
+_ASKS_FIGURE = re.compile(r"(?:多少|几)(万元|元|个工作日|工作日|个月|个|名|台|人|户|天|年|月|周|岁|次|分|小时|项|家|所|倍|条|张|批|辆|套|间|块|亩|平方米)?"
+                          r"|多久|多长时间")
+_SAME_MEASURE = {"天": "天|日|个工作日|工作日", "日": "天|日|个工作日|工作日", "工作日": "工作日|天|日", "个工作日": "工作日|天|日",
+                 "岁": "岁|周岁", "人": "人|名|人次", "名": "人|名", "月": "个月|月", "个月": "个月|月", "个": "个|家|所|项|名|条",
+                 "家": "家|户|个", "户": "户|家", "万元": "万元|亿元|元", "元": "元|万元|亿元|%"}
+_ASKS_SHARE = re.compile(r"幅度|比例|比重|占比|[^效]率")
+_SHARE = "%|％|成|倍|百分点"
+_TIME_SPAN = "天|日|个工作日|工作日|个月|月|年|周|小时|分钟"
+_NUMBER = r"[\d一二三四五六七八九十百千万两半]"
+
+
+@dataclass(frozen=True)
+class AskedFigure:
+    """A question asking for a figure ("多少张", "补助多少", "多久"): ``label`` as the question says it,
+    ``measure`` the units that may carry the answer (empty: any number)."""
+
+    label: str
+    measure: str
+
+    def found_in(self, text: str) -> bool:
+        if not self.measure:
+            return bool(re.search(r"\d|[一二三四五六七八九十百千两]+[^\s，。；、]{0,3}", text))
+        share = "|百分之" if "%" in self.measure else ""  # "税率为百分之十"
+        return bool(re.search(rf"{_NUMBER}\s*(?:万|亿)?(?:{self.measure}){share}", text))
+
+
+def asked_figure(question: str) -> AskedFigure | None:
+    """The figure a question asks for, when it asks for one in so many words; None otherwise.
+    "补助多少", "每月发多少" ask for money; "多少游客" for a count of anything; "几号", "几月" for a date."""
+    for match in _ASKS_FIGURE.finditer(question):
+        text, unit = match.group(0), match.group(1)
+        after = question[match.end() : match.end() + 1]
+        if text in ("多久", "多长时间"):
+            return AskedFigure(text, _TIME_SPAN)
+        if unit:
+            return AskedFigure(text, _SAME_MEASURE.get(unit, re.escape(unit)))
+        if text == "几" and after in "号月点时":
+            continue  # a date or an hour, not a figure
+        if re.match(r"[\u4e00-\u9fff]", after) and not re.match(r"[钱是呢啊了]", after):
+            return AskedFigure(text, "")  # "多少游客": a count
+        before = question[max(0, match.start() - 8) : match.start()]
+        if _ASKS_SHARE.search(before):
+            return AskedFigure(text, _SHARE)  # "降价幅度是多少": a percentage
+        if after == "钱" or _ASKS_MONEY.search(before):
+            return AskedFigure(text + ("钱" if after == "钱" else ""), _SAME_MEASURE["元"])
+        return AskedFigure(text, "")
+    return None
+
+
+def _has_amount_in(unit_text: str, measure: str) -> bool:
+    """A number followed by the asked measure ("2000人", "120元", "五万元")."""
+    measure = measure.removeprefix("个") if measure not in ("个",) else measure
+    return bool(re.search(rf"[\d一二三四五六七八九十百千万两]\s*(?:万|亿)?{re.escape(measure)}", unit_text))
+
+
+# -- units -----------------------------------------------------------------------------------
+
+_ENUM = r"(?:第[一二三四五六七八九十百零〇\d]+[章节条款项]|[（(][一二三四五六七八九十\d]+[）)]|[一二三四五六七八九十]+[、．.]|\d{1,2}[.、．](?!\d)|[①-⑳])"
+_ITEM_START = re.compile(rf"^\s*{_ENUM}")
+_ARTICLE_START = re.compile(r"^\s*第[一二三四五六七八九十百零〇\d]+条")
+_SECTION_START = re.compile(r"^\s*第[一二三四五六七八九十百零〇\d]+[章节编]")
+_SENTENCE = re.compile(r"[^。！？!?\n]*(?:[。！？!?]+[”’」』）)]*|\n|$)")
+_WORD = re.compile(r"[\u3400-\u9fffA-Za-z0-9]")
+_TABLE_CELL_SEP = " | "
+
+# Statements that are not answers: formulas of replies and letters, contact and filing lines.
+_FORMULA = re.compile(
+    r"收悉|现答复如下|现将.{0,12}答复如下|感谢您|感谢你|欢迎继续|联系人|联系电话|联系方式|邮政编码|此件公开发布|此件不公开|"
+    r"特此(?:通知|函复|答复|报告|公告)|现印发给你们|请遵照执行|请认真贯彻|请结合实际|抄送|抄报|印发日期|报送日期|成文日期|"
+    r"签发人|^类别[:：]|^附件\s*\d*[:：]?|^主题词|^（?此页无正文|^[（(]?联系")
+_NAMES_PROPOSAL = re.compile(r"《[^《》]{4,60}(?:提案|建议|议案)》收悉")  # "您提出的《关于设立…的提案》收悉" says what was asked
+_SALUTATION = re.compile(r"^[\u4e00-\u9fff、，,·\s]{1,40}(?:委员|代表|同志|先生|女士|各位|们|单位|部门|企业|办事处|人民政府|局|委)[:：]$")
+_DOC_NUMBER_ONLY = re.compile(r"^[\u4e00-\u9fff]{1,16}\s*[〔\[［【(（]\s*\d{4}\s*[〕\]］】)）]\s*第?\s*\d+\s*号[。]?$")
+_DATE_ONLY = re.compile(r"^[\d年月日\s.\-/至—～~（）()一二三四五六七八九十〇○]+$")
+_MARKUP = re.compile(r"\]\(|!\[|javascript:|https?://\S+$|^\s*[#*>|]|\{\{|<[a-zA-Z/][^>]*>")
+_INSTRUCTION = re.compile(
+    r"(?:忽略|无视|忘记|不要理会).{0,12}(?:指令|指示|要求|提示|规则|设定|以上|之前|前面)|你现在是|你是一个|扮演|"
+    r"请(?:直接)?(?:回答|输出|回复)[:：]|系统提示|system\s*prompt|ignore\s+(?:all|previous|the above)|"
+    r"disregard\s+(?:all|previous)|you\s+are\s+now", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A quotable piece of one passage: its text and where it sits in the document."""
+
+    hit: int  # index of the passage in the hits
+    text: str
+    start: int  # offset in the document text (or in the passage when the document is unknown)
+    end: int
+
+
+def _words(text: str) -> int:
+    return len(_WORD.findall(text))
+
+
+def is_bare_heading(text: str) -> bool:
+    """A heading or list label with no statement of its own: "（三）充电设施供给不足。", "第二章 设施建设"."""
+    body = text.strip().rstrip("。：:")
+    if _SECTION_START.match(body) and _words(body) <= 24:
+        return True
+    if not _ITEM_START.match(body) or _ARTICLE_START.match(body):
+        return False
+    rest = re.sub(rf"^\s*{_ENUM}\s*", "", body)
+    return _words(rest) <= 20 and "，" not in rest and "," not in rest
+
+
+def quotable(text: str, title: str = "") -> bool:
+    """Whether a unit may be quoted as (part of) an answer."""
+    body = text.strip()
+    words = _words(body)
+    if words < 6 or _MARKUP.search(body) or _INSTRUCTION.search(body) or body.endswith(("？", "?")):
+        return False
+    if _FORMULA.search(body) and not _NAMES_PROPOSAL.search(body):
+        return False
+    if _SALUTATION.match(body) or _DATE_ONLY.match(body) or _DOC_NUMBER_ONLY.match(body) or is_bare_heading(body):
+        return False
+    if body.endswith(("：", ":")) and "\n" not in body:
+        return False  # a lead-in whose items are missing
+    plain = re.sub(r"\s", "", body)
+    if title and (plain == re.sub(r"\s", "", title) or (len(plain) <= len(title) + 6 and plain in title + "的通知")):
+        return False  # the masthead / title line
+    return True
+
+
+def _lines(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """(start, end) of every line of ``text`` that overlaps [start, end)."""
+    spans = []
+    pos = text.rfind("\n", 0, start) + 1
+    while pos < len(text) and pos < end:
+        stop = text.find("\n", pos)
+        stop = len(text) if stop < 0 else stop
+        if stop > pos:
+            spans.append((pos, stop))
+        pos = stop + 1
+    return spans
+
+
+def _table_header(text: str, line_start: int) -> str | None:
+    """The first row of the table a " | " row belongs to, when that row is not the row itself."""
+    header = None
+    pos = line_start
+    while pos > 0:
+        prev_start = text.rfind("\n", 0, pos - 1) + 1
+        line = text[prev_start : pos - 1]
+        if _TABLE_CELL_SEP not in line:
+            break
+        header = line
+        pos = prev_start
+    return header
+
+
+def _with_header(header: str, row: str) -> str:
+    names = [h.strip() for h in header.split("|")]
+    cells = [c.strip() for c in row.split("|")]
+    if len(names) != len(cells):
+        return row
+    return "；".join(f"{n}：{c}" for n, c in zip(names, cells) if c) + "。"
+
+
+MAX_UNIT = 600  # characters: a lead-in with its items, or an article, longer than this is cut into sentences
+WHOLE_ARTICLE = 320  # an article up to this long is quoted whole
+
+
+def passage_units(hit_index: int, text: str, start: int, end: int, title: str = "") -> list[Unit]:
+    """The quotable units of the passage ``text[start:end]`` (``text`` being the whole document)."""
+    units: list[Unit] = []
+    lines = _lines(text, start, end)
+    skip_until = -1
+    for number, (a, b) in enumerate(lines):
+        if a < skip_until:
+            continue
+        line = text[a:b]
+        if _TABLE_CELL_SEP in line:
+            header = _table_header(text, a)
+            if header:
+                units.append(Unit(hit_index, _with_header(header, line), a, b))
+            continue
+        if line.rstrip().endswith(("：", ":")):
+            # a lead-in: bring the items that follow, past the passage's end if need be
+            stop, pos = b, b + 1
+            while pos < len(text):
+                nxt_end = text.find("\n", pos)
+                nxt_end = len(text) if nxt_end < 0 else nxt_end
+                item = text[pos:nxt_end]
+                heading = is_bare_heading(item) and not item.rstrip().endswith(("；", ";", "。", "，"))
+                if (not _ITEM_START.match(item) or _ARTICLE_START.match(item) or _SECTION_START.match(item)
+                        or heading or nxt_end - a > MAX_UNIT):
+                    break  # not a list item: a heading ("一、总体要求") opens the next section
+                stop, pos = nxt_end, nxt_end + 1
+            if stop > b and quotable(text[a:stop], title):  # else ("…收悉。现函复如下：") its items stand alone
+                units.append(Unit(hit_index, text[a:stop], a, stop))
+                skip_until = stop
+                continue
+        if _ARTICLE_START.match(line) and b - a <= WHOLE_ARTICLE:
+            units.append(Unit(hit_index, line, a, b))
+            continue
+        offset = a
+        for piece in _SENTENCE.findall(line):
+            if piece.strip():
+                units.append(Unit(hit_index, piece.strip(), offset + len(piece) - len(piece.lstrip()),
+                                  offset + len(piece.rstrip())))
+            offset += len(piece)
+    return [u for u in units if quotable(u.text, title)]
+
+
+# -- scoring ------------------------------------------------------------------------------------
+
+
+def idf(document_frequency: int, documents: int) -> float:
+    """BM25's inverse document frequency: rare terms weigh most, a term in every chunk almost nothing."""
+    return math.log(1 + (documents - document_frequency + 0.5) / (document_frequency + 0.5))
+
+
+def term_credit(term: str, text: str) -> float:
+    """1 when ``text`` contains the term; for a three-character term cut from a spoken phrase ("建运维",
+    "能多报"), half the share of its character pairs found; else 0."""
+    if term in text:
+        return 1.0
+    if len(term) != 3 or term.isascii():
+        return 0.0  # only three-character cuts of spoken phrases; longer compounds are real words
+    pairs = [term[i : i + 2] for i in range(len(term) - 1)]
+    return 0.5 * sum(1 for p in pairs if p in text) / len(pairs)
+
+
+def coverage(terms: Mapping[str, float], text: str) -> float:
+    """IDF-weighted share of the question's terms found in ``text``."""
+    total = sum(terms.values())
+    if total <= 0:
+        return 0.0
+    return sum(w * term_credit(t, text) for t, w in terms.items()) / total
+
+
+def _bigrams(text: str) -> set[str]:
+    runs = re.findall(r"[\u3400-\u9fffA-Za-z0-9]+", text)
+    return {run[i : i + 2] for run in runs for i in range(len(run) - 1)}
+
+
+# A rule's own framing — its purpose ("为……，制定本办法"), scope ("……适用本办法") and commencement
+# ("本办法自……起施行") — says what the document is, not what it provides; it answers only questions
+# about exactly that.
+_FRAMING = re.compile(r"制定本(?:办法|规定|方案|细则|条例|意见|措施|规则)|适用本(?:办法|规定|方案|细则|条例)|"
+                      r"^(?:第[一二三四五六七八九十百零〇\d]+条\s*)?本(?:办法|规定|方案|细则|条例)(?:自|由)")
+_ASKS_FRAMING = re.compile(r"目的|为什么|适用|范围|施行|生效|实施日期|起执行|哪些人|谁可以")
+FRAMING_PENALTY = 0.25
+
+
+TITLE_CREDIT = 0.7  # a question term the unit's document title says counts this much in every unit of it
+
+
+def score_unit(unit: str, terms: Mapping[str, float], question_bigrams: set[str], wants: Wants,
+               title: str = "") -> float:
+    """Relevance of one unit: IDF-weighted term coverage, character-pair overlap, and a bonus when it
+    holds the kind of fact asked for. A term its document's title says counts mostly as found in
+    every unit ("江州家庭医生签约服务费是多少" asked of the 家庭医生签约服务 plan is about 服务费: every
+    sentence of that plan is about 家庭医生 and 签约)."""
+    total = sum(terms.values())
+    score = 0.0
+    if total > 0:
+        score = sum(w * max(term_credit(t, unit), TITLE_CREDIT if t in title else 0.0) for t, w in terms.items()) / total
+    if question_bigrams:
+        score += 0.15 * len(question_bigrams & _bigrams(unit)) / len(question_bigrams)
+    if wants.amount and wants.unit and _has_amount_in(unit, wants.unit):
+        score += 0.2
+    elif wants.amount and _NUMBER_UNIT.search(unit):
+        score += 0.08
+    if wants.time and _DATE.search(unit):
+        score += 0.12
+    if wants.who and _ORG.search(unit):
+        score += 0.06
+    if not wants.framing and _FRAMING.search(unit):
+        score -= FRAMING_PENALTY
+    return score
+
+
+def title_baseline(terms: Mapping[str, float], title: str) -> float:
+    """What every unit of a document scores for the question terms its title says."""
+    total = sum(terms.values())
+    return TITLE_CREDIT * sum(w for t, w in terms.items() if t in title) / total if total > 0 else 0.0
+
+
+# -- selection ----------------------------------------------------------------------------------
+
+PASSAGES = 6  # passages looked at
+MAX_DOCUMENTS = 2  # documents an answer quotes
+OTHER_DOCUMENT_MARGIN = 0.9  # …the second only when its unit is nearly as relevant and adds what the first lacks
+PASSAGE_MARGIN = 0.8  # a passage contributes when its best unit scores at least this share of the best
+UNIT_MARGIN = 0.55  # further units are quoted when they score at least this share of the best unit
+MAX_CHARS = 520  # quoted characters, beyond the first unit
+
+
+@dataclass
+class Evidence:
+    """The units chosen to answer, best document first, and what they cover."""
+
+    units: list[Unit] = field(default_factory=list)
+    best_score: float = 0.0
+    coverage: float = 0.0  # IDF-weighted share of the question's terms in the quoted passages (and their titles)
+
+    @property
+    def hits(self) -> list[int]:
+        return list(dict.fromkeys(u.hit for u in self.units))
+
+
+WINDOW = 800  # characters around the two best passages whose units are candidates too (the next article)
+
+
+def candidate_units(hits: Sequence[SearchHit], texts: Mapping[str, str], passages: int = PASSAGES) -> list[Unit]:
+    """Quotable units of the first ``passages`` hits and of every later hit of the best document (the
+    caller may append the rest of that document's passages), cut from their documents' text where
+    known; around the two best passages the neighbouring text counts too (a question's second part is
+    often in the next article). A unit is taken once, for the first passage that reaches it."""
+    units: list[Unit] = []
+    seen: set[tuple[str, int]] = set()
+    for i, hit in enumerate(hits):
+        if i >= passages and hit.doc_id != hits[0].doc_id:
+            continue  # beyond the first passages only the best document is read on
+        document = texts.get(hit.doc_id, "")
+        if document and hit.end > hit.start and document[hit.start : hit.end] == hit.text:
+            reach = WINDOW if i < 2 else 0
+            found = passage_units(i, document, max(0, hit.start - reach), hit.end + reach, hit.title)
+        else:
+            found = passage_units(i, hit.text, 0, len(hit.text), hit.title)
+        for unit in found:
+            key = (hit.doc_id, unit.start) if document else (hit.chunk_id, unit.start)
+            if key not in seen:
+                seen.add(key)
+                units.append(unit)
+    return units
+
+
+NEW_TERMS_SHARE = 0.15  # …and only when what it adds weighs this share of the question
+NAMED_DOCUMENT_BONUS = 0.3  # a question that names a document by its 文号 is answered from it
+MIN_OWN = 0.12  # a further unit must itself say something the question asks about
+
+
+def choose(hits: Sequence[SearchHit], units: Sequence[Unit], terms: Mapping[str, float], question: str,
+           boost: Sequence[str] = ()) -> Evidence:
+    """The units that answer ``question``: the best unit, then units of the same document nearly as
+    good or adding a term the answer lacks, and units of another document only when they add what
+    the first lacks; until the next one adds nothing relevant. ``boost`` are strings (the question's
+    years, places, numbers) whose presence makes a unit more relevant.
+
+    A unit's *own* score looks at its text alone; its *relevance* adds its passage's title and
+    heading (a document about the question ranks its sentences higher) and retrieval's order."""
+    if not units:
+        return Evidence()
+    wants = question_wants(question)
+    q_bigrams = _bigrams(question)
+    scored = []
+    for unit in units:
+        hit = hits[unit.hit]
+        context = f"{hit.title} {hit.doc_number or ''} {hit.heading}"
+        titled = score_unit(unit.text, terms, q_bigrams, wants, hit.title)
+        own = titled - 0.5 * title_baseline(terms, hit.title)  # mostly what the unit itself says
+        own += 0.1 * sum(1 for b in boost if b in unit.text)
+        relevance = 0.7 * titled + 0.3 * coverage(terms, context + unit.text) + 0.04 / (unit.hit + 1)
+        relevance += sum(NAMED_DOCUMENT_BONUS if "〔" in b else 0.05 for b in boost if b in context)
+        scored.append((relevance, own, unit))
+    scored.sort(key=lambda item: -item[0])
+    best_relevance, best_own, best = scored[0]
+    firsts = _clause_bests(question, terms, scored, hits, boost)
+    passage_best: dict[int, float] = {}
+    for relevance, _, unit in scored:
+        passage_best.setdefault(unit.hit, relevance)
+    allowed = {h for h, r in passage_best.items() if r >= PASSAGE_MARGIN * best_relevance}
+    documents: list[str] = [hits[best.hit].doc_id]
+    chosen = [best]
+    covered = {t for t in terms if t in best.text}
+    total = 0
+    for relevance, own, unit in [*firsts, *scored[1:]]:
+        first = any(unit is u for _, _, u in firsts)
+        if unit in chosen or unit.hit not in allowed or own < MIN_OWN:
+            continue
+        doc = hits[unit.hit].doc_id
+        new_terms = {t for t in terms if t in unit.text} - covered
+        if first and doc in documents:
+            pass  # the best unit for one part of a question in several parts
+        elif doc in documents:
+            if not (own >= 0.8 * best_own or (new_terms and own >= UNIT_MARGIN * best_own)):
+                continue
+        elif len(documents) >= MAX_DOCUMENTS:
+            continue
+        elif disagree([unit.text], [u.text for u in chosen]) and relevance >= PASSAGE_MARGIN * best_relevance:
+            pass  # another document states another amount of the same thing: the member must see both
+        elif (relevance < OTHER_DOCUMENT_MARGIN * best_relevance
+              or sum(terms[t] for t in new_terms) < NEW_TERMS_SHARE * sum(terms.values())):
+            continue  # another document only for what the first does not say
+        if any(_overlaps(unit, other, hits) for other in chosen):
+            continue
+        if total + len(unit.text) > MAX_CHARS and not first:
+            continue  # (each part of a question keeps its best unit)
+        chosen.append(unit)
+        covered |= new_terms
+        total += len(unit.text)
+        if doc not in documents:
+            documents.append(doc)
+    figure = asked_figure(question)
+    if figure and not figure.found_in(" ".join(u.text for u in chosen)):
+        chosen += _figure_unit(figure, scored, chosen, hits, best_own)
+    passages = list(dict.fromkeys(u.hit for u in chosen))
+    evidence_text = " ".join(f"{hits[i].title} {hits[i].heading} {hits[i].text}" for i in passages)
+    evidence_text += " " + " ".join(u.text for u in chosen)
+    order = {doc: i for i, doc in enumerate(documents)}
+    chosen.sort(key=lambda u: (order[hits[u.hit].doc_id], u.start))
+    return Evidence(chosen, best_relevance, coverage(terms, evidence_text))
+
+
+FIGURE_MIN_OWN = 0.4  # share of the best unit's own score a unit must reach to be quoted for the figure asked
+
+
+def _figure_unit(figure: AskedFigure, scored: Sequence[tuple[float, float, Unit]], chosen: Sequence[Unit],
+                 hits: Sequence[SearchHit], best_own: float) -> list[Unit]:
+    """When the chosen units lack the figure the question asks for ("多少套"), the most relevant unit of
+    the best document that states one — if it is relevant enough to quote at all."""
+    best_doc = hits[chosen[0].hit].doc_id
+    for _, own, unit in scored:
+        if (hits[unit.hit].doc_id == best_doc and unit not in chosen and own >= FIGURE_MIN_OWN * best_own
+                and figure.found_in(unit.text) and not any(_overlaps(unit, other, hits) for other in chosen)):
+            return [unit]
+    return []
+
+
+_QUANTITY = re.compile(r"\d+(?:\.\d+)?\s*(万元|亿元|元|%|个工作日|工作日|天|台|户|人)")
+
+
+def disagree(a: Sequence[str], b: Sequence[str]) -> bool:
+    """Two sets of statements give different amounts in the same unit (每台15万元 / 每台18万元)."""
+    qa = {(m.group(1), m.group(0)) for text in a for m in _QUANTITY.finditer(text)}
+    qb = {(m.group(1), m.group(0)) for text in b for m in _QUANTITY.finditer(text)}
+    units = {u for u, _ in qa} & {u for u, _ in qb}
+    return any({v for u, v in qa if u == unit} != {v for u, v in qb if u == unit} for unit in units)
+
+
+_CLAUSE_SPLIT = re.compile(r"[？?；;！!。]|，(?=[^，]{4,})")
+
+
+def clauses(question: str) -> list[str]:
+    """The parts of a question asked in several ("…是多少？一个团队最多签多少人？")."""
+    parts = [p.strip() for p in _CLAUSE_SPLIT.split(question) if len(_WORD.findall(p)) >= 4]
+    return parts if len(parts) > 1 else []
+
+
+def _clause_bests(question: str, terms: Mapping[str, float], scored: Sequence[tuple[float, float, Unit]],
+                  hits: Sequence[SearchHit], boost: Sequence[str] = ()) -> list[tuple[float, float, Unit]]:
+    """For a question in several parts, the best unit of the best document for each part (a place,
+    year or number the part names counts as in ``choose``)."""
+    parts = clauses(question)
+    if not parts:
+        return []
+    best_doc = hits[scored[0][2].hit].doc_id
+    picks = []
+    for part in parts:
+        own_terms = {t: w for t, w in terms.items() if t in part}
+        if not own_terms:
+            continue
+        wants, grams = question_wants(part), _bigrams(part)
+        named = [b for b in boost if b in part]
+        candidates = [(score_unit(u.text, own_terms, grams, wants, hits[u.hit].title)
+                       + 0.1 * sum(1 for b in named if b in u.text), r, o, u)
+                      for r, o, u in scored if hits[u.hit].doc_id == best_doc]
+        if candidates:
+            part_score, relevance, own, unit = max(candidates, key=lambda c: (c[0], c[1]))
+            if part_score >= 0.5:
+                picks.append((relevance, own, unit))
+    return picks
+
+
+def _overlaps(a: Unit, b: Unit, hits: Sequence[SearchHit]) -> bool:
+    """Same span of the same document, or all but the same words (a statement repeated elsewhere)."""
+    if hits[a.hit].doc_id == hits[b.hit].doc_id and a.start < b.end and b.start < a.end:
+        return True
+    ga, gb = _bigrams(a.text), _bigrams(b.text)
+    return bool(ga and gb) and len(ga & gb) / len(ga | gb) > 0.6

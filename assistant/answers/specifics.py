@@ -1,0 +1,148 @@
+"""The specifics a question names — a year, a place, a proposal, article or document number, a
+document title, an organisation — which the evidence must contain for the library to answer it.
+
+"2020年春节放假安排" cannot be answered from the 2019 notice, nor "深圳市…补助多少" from Guangzhou's
+rules, however similar the passages read. Pure functions; places and organisations are recognised
+with jieba's part-of-speech tags on the project's own dictionary.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from assistant.index.tokenize import _jieba
+
+_CN_DIGITS = "一二三四五六七八九十百零〇两"
+_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*(?:年|年度)")
+_YEAR_RANGE = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*[—\-－~～至到]\s*((?:19|20)\d{2})")
+_ARTICLE = re.compile(rf"第[{_CN_DIGITS}\d]+[条章款]")
+_PROPOSAL_NO = re.compile(r"第?\s*(\d{2,5})\s*号(?:提案|建议|议案)?")
+_DOC_NUMBER = re.compile(r"[\u4e00-\u9fff]{1,12}[〔\[［【(（]\s*(\d{4})\s*[〕\]］】)）]\s*第?\s*(\d+)\s*号")
+_SESSION = re.compile(rf"[{_CN_DIGITS}]+届|[{_CN_DIGITS}]+次(?:全体)?会议")  # 十届 … 五次会议
+_ORDINAL = re.compile(rf"第[{_CN_DIGITS}\d]+(?:次|批|期|轮)(?!会议|全体)")  # 第六次大督查, 第三批房源
+_BOOK_TITLE = re.compile(r"《([^《》]{4,60})》")
+_PLACE_SUFFIX = re.compile(r"(?:特别行政区|自治区|自治州|自治县|省|市|区|县|州|镇|乡|街道)$")
+_GENERIC_PLACES = frozenset("""本市 全市 我市 市区 城区 小区 社区 地区 全区 本区 辖区 新区 园区 景区 片区 老城区 全省 本省 我省 全县 本县
+    县区 市县 省市 城市 农村 城乡 乡镇 各省 各市 各区 各地 当地 外地 本地 国内 境内 境外 全国 中国 国家""".split())
+_QUESTION_WORD = re.compile(r"多少|多大|多久|多长|几|哪|什么|怎|啥")
+_VERB_BEFORE_PLACE = re.compile(r"^[来去到在从往回至赴]")  # "来江州" as jieba sometimes cuts it
+_ORG_SUFFIX = re.compile(r"(?:局|委员会|委|厅|办公室|中心|公司|银行|协会|学会|大学|学院|医院)$")
+
+
+@dataclass(frozen=True)
+class Specifics:
+    """What a question pins down; each entry must be found in the evidence (text or metadata)."""
+
+    years: tuple[str, ...] = ()
+    places: tuple[str, ...] = ()
+    numbers: tuple[str, ...] = ()  # proposal numbers, 文号 (normalised), article numbers
+    titles: tuple[str, ...] = ()  # 《…》 names
+    organisations: tuple[str, ...] = ()
+
+    def all(self) -> tuple[str, ...]:
+        return (*self.years, *self.places, *self.numbers, *self.titles, *self.organisations)
+
+    def boosts(self) -> tuple[str, ...]:
+        """Strings whose presence makes a passage more relevant to this question."""
+        return (*self.years, *(_place_stem(p) for p in self.places), *self.numbers, *self.organisations)
+
+
+@lru_cache(maxsize=1)
+def _pos_tokenizer():
+    import jieba.posseg
+
+    return jieba.posseg.POSTokenizer(_jieba())
+
+
+def _place_stem(place: str) -> str:
+    stem = _PLACE_SUFFIX.sub("", place)
+    return stem if len(stem) >= 2 else place
+
+
+def question_specifics(question: str) -> Specifics:
+    years = list(dict.fromkeys(_YEAR.findall(question)))
+    for low, high in _YEAR_RANGE.findall(question):
+        # a span ("2023—2025年") names a plan: the span must be found, not each year anywhere
+        years = [y for y in years if y not in (low, high)] + [f"{low}—{high}"]
+    numbers: list[str] = []
+    for match in _DOC_NUMBER.finditer(question):
+        numbers.append(f"〔{match.group(1)}〕{match.group(2)}号")
+    rest = _DOC_NUMBER.sub(" ", question)
+    numbers += _ARTICLE.findall(rest)
+    for match in _PROPOSAL_NO.finditer(_YEAR.sub(" ", rest)):
+        if "号" in match.group(0):
+            numbers.append(match.group(1))
+    numbers += _SESSION.findall(rest)
+    numbers += _ORDINAL.findall(rest)
+    titles = [t for t in _BOOK_TITLE.findall(question)]
+    places: list[str] = []
+    organisations: list[str] = []
+    outside_titles = _BOOK_TITLE.sub(" ", question)
+    for word, flag in _pos_tokenizer().cut(outside_titles):
+        word = word.strip()
+        if len(word) < 2 or word in _GENERIC_PLACES:
+            continue
+        if _QUESTION_WORD.search(word):
+            continue  # "上多大" tagged as a place
+        if flag == "ns" and not _ORG_SUFFIX.search(word):
+            places.append(_VERB_BEFORE_PLACE.sub("", word) if len(word) >= 3 else word)
+        elif flag == "nt" or (flag.startswith("n") and _ORG_SUFFIX.search(word) and len(word) >= 4):
+            organisations.append(word)
+    return Specifics(tuple(years), tuple(dict.fromkeys(places)), tuple(dict.fromkeys(numbers)),
+                     tuple(dict.fromkeys(titles)), tuple(dict.fromkeys(organisations)))
+
+
+def _plain(text: str) -> str:
+    text = re.sub(r"[\s　]", "", text).replace("[", "〔").replace("]", "〕").replace("（", "(").replace("）", ")")
+    return re.sub(r"(?<=\d)(?:年)?[—\-－~～至到–](?=\d)", "—", text)
+
+
+def _title_found(title: str, evidence: str) -> bool:
+    """A 《title》 is found when the evidence names it, allowing a missing 江州市/关于 prefix or 的通知 tail."""
+    core = re.sub(r"^(?:关于印发|关于)|的(?:通知|意见|决定)$", "", _plain(title))
+    return core in evidence or _plain(title) in evidence
+
+
+def missing(specifics: Specifics, evidence: str, documents: str = "") -> list[str]:
+    """The specifics the evidence does not contain, as the question wrote them.
+
+    Years, numbers and titles must be in the quoted evidence (or its metadata); a place or an
+    organisation may be anywhere in the ``documents`` quoted from (a Guangzhou page need not say
+    广州 in the sentence that answers)."""
+    plain = _plain(evidence)
+    whole = plain + _plain(documents)
+    absent = []
+    for year in specifics.years:
+        if year not in plain:
+            absent.append(f"{year}年")
+    for place in specifics.places:
+        if _place_stem(place) not in whole:
+            absent.append(place)
+    for number in specifics.numbers:
+        if _plain(number) not in plain:
+            absent.append(number)
+    for title in specifics.titles:
+        if not _title_found(title, plain):
+            absent.append(f"《{title}》")
+    for organisation in specifics.organisations:
+        if organisation not in whole and _org_stem(organisation) not in whole:
+            absent.append(organisation)
+    return absent
+
+
+def _org_stem(organisation: str) -> str:
+    """"江州市住房和城乡建设局" is also written "市住房城乡建设局"; compare without the place prefix."""
+    stem = re.sub(r"^[\u4e00-\u9fff]{2,4}?(?:省|市|区|县)", "", organisation)
+    return stem if len(stem) >= 3 else organisation
+
+
+def same_doc_number(asked: str, doc_number: str) -> bool:
+    """"〔2018〕39号" (as ``question_specifics`` keeps it) names "国发〔2018〕39号"."""
+    return _plain(asked) in _plain(doc_number)
+
+
+def title_named(asked: str, title: str) -> bool:
+    """A 《title》 in a question names a document whose title contains it (or its core)."""
+    return _title_found(asked, _plain(title))

@@ -1,0 +1,1 @@
+"""Files to documents: readers (bounded, OCR, OFD, legacy Office), cleaning, metadata, validity, chunking, and the ingest pipeline."""
