@@ -125,5 +125,9 @@ def run(folder: Path) -> list[dict]:
 
 
 if __name__ == "__main__":
-    for arg in sys.argv[1:]:
-        run(Path(arg))
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("sets", nargs="+", type=Path, help="BEIR folders (corpus.jsonl, queries.jsonl, qrels/)")
+    for folder in parser.parse_args().sets:
+        run(folder)

@@ -90,7 +90,7 @@ def test_operations_count_refusals_gaps_and_citations_for_staff_only(make_assist
     from assistant.access.operations import Operations, to_csv
 
     assistant = make_assistant()
-    store = assistant.answers.conversations
+    store = assistant.conversations
     member, staff = User("张三", "member"), User("李四", "staff")
     conversation = store.create("张三")
     store.add_turn("张三", conversation.id, "加装电梯补助多少？", _answer("每台15万元[1]。", "加装电梯办法"))

@@ -31,8 +31,8 @@ class AccountRow:
 
 class AccountAdmin:
     def __init__(self, assistant: Assistant):
-        self.accounts = assistant.access.accounts
-        self.audit = assistant.access.audit
+        self.accounts = assistant.accounts
+        self.audit = assistant.audit
 
     def list(self, user: User) -> list[AccountRow]:
         require_admin(user)

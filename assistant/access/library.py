@@ -129,7 +129,7 @@ class Library:
 
     def __init__(self, assistant: Assistant):
         self.assistant = assistant
-        self.audit = assistant.access.audit
+        self.audit = assistant.audit
 
     # -- reading (every role; members see public documents only) --------------------------
     def visible(self, user: User, record: DocumentRecord) -> bool:

@@ -235,25 +235,25 @@ class Index:
             if count:
                 self.vectors.add([c.chunk for c in doc.chunks], vectors[offset : offset + count], doc.meta)
             offset += count
-        orphans: list[str] = []
-        with self.registry.transaction():
-            for doc, sources in batch:
-                self.registry.set_doc_state(doc.doc_id, "ready")
-                for source in sources:
-                    orphans.extend(self._attach(source, doc.doc_id))
-            for doc_id in orphans:
-                self.registry.set_doc_state(doc_id, "deleting")
-            self.registry.bump_generation()
-        self._purge(orphans)
-        return orphans
+        return self._publish(batch)
 
     def _write_queued(self, batch: list[tuple[PreparedDocument, list[SourceInfo]]]) -> list[str]:
+        def stored_and_queued(doc: PreparedDocument) -> None:
+            self.registry.insert_document(doc.doc_id, doc.content_hash, doc.meta, doc.clean, doc.overrides)
+            self.registry.insert_chunks(doc.chunks)
+            self.registry.enqueue([c.chunk.chunk_id for c in doc.chunks], doc.doc_id)
+
+        return self._publish(batch, stored_and_queued)
+
+    def _publish(self, batch: list[tuple[PreparedDocument, list[SourceInfo]]],
+                 first: Callable[[PreparedDocument], None] | None = None) -> list[str]:
+        """One transaction: (``first`` for each document,) mark the batch ``ready``, attach its sources,
+        mark the documents they replace ``deleting`` and bump the generation; then purge those."""
         orphans: list[str] = []
         with self.registry.transaction():
             for doc, sources in batch:
-                self.registry.insert_document(doc.doc_id, doc.content_hash, doc.meta, doc.clean, doc.overrides)
-                self.registry.insert_chunks(doc.chunks)
-                self.registry.enqueue([c.chunk.chunk_id for c in doc.chunks], doc.doc_id)
+                if first is not None:
+                    first(doc)
                 self.registry.set_doc_state(doc.doc_id, "ready")
                 for source in sources:
                     orphans.extend(self._attach(source, doc.doc_id))

@@ -240,7 +240,7 @@ def _feedback_choices(turns: Sequence[Turn]) -> list[tuple[str, int]]:
 
 def build(ctx: WebContext) -> None:
     assistant = ctx.assistant
-    store = assistant.answers.conversations
+    store = assistant.conversations
     try:
         examples = example_questions(assistant.documents())
     except Exception:  # an unreadable library must not take the page down
