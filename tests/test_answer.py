@@ -217,6 +217,29 @@ def test_ordinals_and_question_words_as_specifics():
     assert not question_specifics("法律上多大年纪算老年人？").places
 
 
+def test_a_proposal_s_label_lines_and_the_title_again_are_not_answers():
+    title = "关于加强外卖骑手劳动权益保障的提案"
+    assert not quotable("提案者：市总工会界别委员小组", title)
+    assert not quotable("案由：关于加强外卖骑手劳动权益保障的提案", title)
+    notice = "江州市人民政府办公室关于印发江州市支持普惠托育服务发展若干措施的通知"
+    assert not quotable("江州市支持普惠托育服务发展的若干措施", notice)
+    assert quotable("对经认定的普惠托育机构，按实际收托婴幼儿人数每人每年给予2000元运营补助。", notice)
+
+
+def test_a_reply_is_about_the_proposal_it_answers():
+    reply = replace(hit(1, "自2024年7月1日起，市级财政对加装电梯的补助标准由每台15万元提高至每台18万元。", doc="reply"),
+                    title="江州市住房和城乡建设局关于对市政协十四届三次会议第0123号提案的答复", genre="reply",
+                    date="2024-06-18")
+    proposal = replace(hit(2, "建议将老旧小区加装电梯市级补助提高至每台20万元。", doc="proposal"),
+                       title="关于加大老旧小区加装电梯资金支持力度的提案", genre="proposal", date="2024-01-09")
+    texts = {"reply": "张委员：\n您提出的《关于加大老旧小区加装电梯资金支持力度的提案》收悉。现答复如下：\n" + reply.text,
+             "proposal": proposal.text}
+    reply = replace(reply, start=len(texts["reply"]) - len(reply.text), end=len(texts["reply"]))
+    proposal = replace(proposal, start=0, end=len(proposal.text))
+    text, _ = compose_extractive(q("老旧小区加装电梯每台补助多少？"), [proposal, reply], texts)
+    assert text.startswith("据《江州市住房和城乡建设局关于对市政协十四届三次会议第0123号提案的答复》") and "18万元" in text
+
+
 def test_a_followup_without_a_conversation_is_asked_back():
     answer = final(answer_stream("那具体怎么补助？", [hit(1, "每台补助18万元。")], load_settings(environ={})))
     assert answer.refused and "第一个问题" in answer.answer and not answer.sources

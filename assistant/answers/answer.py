@@ -170,7 +170,7 @@ def plan_answer(question: Question, hits: Sequence[SearchHit], texts: Mapping[st
     if not hits:
         return Plan(Evidence(), True, 0.0)
     wanted = question_specifics(question.text)
-    evidence = choose(hits, candidate_units(hits, texts), question.weights, question.text, wanted.boosts())
+    evidence = choose(hits, candidate_units(hits, texts), question.weights, question.text, wanted.boosts(), texts)
     if not evidence.units:
         return Plan(evidence, True, 0.0)
     similarity = max(h.similarity for h in hits[:SUPPORT_HITS])
@@ -258,7 +258,7 @@ def compose_extractive(question: Question | str, hits: Sequence[SearchHit], text
     texts = texts or {}
     if evidence is None:
         evidence = choose(hits, candidate_units(hits, texts), question.weights, question.text,
-                          question_specifics(question.text).boosts())
+                          question_specifics(question.text).boosts(), texts)
     groups: dict[str, list[Unit]] = {}
     for unit in evidence.units:
         groups.setdefault(hits[unit.hit].doc_id, []).append(unit)

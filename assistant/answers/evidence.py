@@ -173,10 +173,28 @@ def quotable(text: str, title: str = "") -> bool:
         return False
     if body.endswith(("：", ":")) and "\n" not in body:
         return False  # a lead-in whose items are missing
+    if _METADATA_LINE.match(body):
+        return False  # "提案者：市总工会界别委员小组"
     plain = re.sub(r"\s", "", body)
     if title and (plain == re.sub(r"\s", "", title) or (len(plain) <= len(title) + 6 and plain in title + "的通知")):
         return False  # the masthead / title line
+    if title and _restates_title(plain, re.sub(r"\s", "", title)):
+        return False  # "案由：关于加强外卖骑手劳动权益保障的提案", the title again inside a 通知
     return True
+
+
+_METADATA_LINE = re.compile(r"^(?:提案者|提案人|提出者|领衔人|联名人|附议人|反映人|报送单位|承办单位|主办单位|协办单位|会办单位)[:：]")
+_LABEL = re.compile(r"^[\u4e00-\u9fff]{2,4}[:：]")
+
+
+def _restates_title(plain: str, title: str) -> bool:
+    """A line that only names the document again: no sentence of its own (no "，" or "。" inside), and
+    nearly all its character pairs (after a "案由：" label) are the title's."""
+    rest = _LABEL.sub("", plain).rstrip("。")
+    if not rest or len(rest) > 60 or re.search(r"[，,。；;]", rest):
+        return False
+    grams = _bigrams(rest)
+    return bool(grams) and len(grams & _bigrams(title)) >= 0.8 * len(grams)
 
 
 def _lines(text: str, start: int, end: int) -> list[tuple[int, int]]:
@@ -329,6 +347,19 @@ def score_unit(unit: str, terms: Mapping[str, float], question_bigrams: set[str]
     return score
 
 
+_ANSWERED = re.compile(r"《([^《》]{4,60}(?:提案|建议|议案))》")
+
+
+def subject_title(hit: SearchHit, document: str) -> str:
+    """What a document is about, as its title says: a reply's title names only the proposal's number
+    ("…关于对市政协十四届三次会议第0123号提案的答复"), so the proposal's own title, which the reply
+    quotes near its start ("您提出的《关于加大老旧小区加装电梯资金支持力度的提案》收悉"), is added."""
+    if "答复" not in hit.title and hit.genre != "reply":
+        return hit.title
+    named = _ANSWERED.search(document[:1500] or hit.text)
+    return f"{hit.title} {named.group(1)}" if named else hit.title
+
+
 def title_baseline(terms: Mapping[str, float], title: str) -> float:
     """What every unit of a document scores for the question terms its title says."""
     total = sum(terms.values())
@@ -386,12 +417,12 @@ def candidate_units(hits: Sequence[SearchHit], texts: Mapping[str, str], passage
 
 
 NEW_TERMS_SHARE = 0.15  # …and only when what it adds weighs this share of the question
-NAMED_DOCUMENT_BONUS = 0.3  # a question that names a document by its 文号 is answered from it
+NAMED_DOCUMENT_BONUS = 0.3  # a question that names a document by its 文号 or 《title》 is answered from it
 MIN_OWN = 0.12  # a further unit must itself say something the question asks about
 
 
 def choose(hits: Sequence[SearchHit], units: Sequence[Unit], terms: Mapping[str, float], question: str,
-           boost: Sequence[str] = ()) -> Evidence:
+           boost: Sequence[str] = (), texts: Mapping[str, str] | None = None) -> Evidence:
     """The units that answer ``question``: the best unit, then units of the same document nearly as
     good or adding a term the answer lacks, and units of another document only when they add what
     the first lacks; until the next one adds nothing relevant. ``boost`` are strings (the question's
@@ -401,21 +432,23 @@ def choose(hits: Sequence[SearchHit], units: Sequence[Unit], terms: Mapping[str,
     heading (a document about the question ranks its sentences higher) and retrieval's order."""
     if not units:
         return Evidence()
+    about = {h.doc_id: subject_title(h, (texts or {}).get(h.doc_id, "")) for h in hits}
     wants = question_wants(question)
     q_bigrams = _bigrams(question)
     scored = []
     for unit in units:
         hit = hits[unit.hit]
         context = f"{hit.title} {hit.doc_number or ''} {hit.heading}"
-        titled = score_unit(unit.text, terms, q_bigrams, wants, hit.title)
-        own = titled - 0.5 * title_baseline(terms, hit.title)  # mostly what the unit itself says
+        titled = score_unit(unit.text, terms, q_bigrams, wants, about[hit.doc_id])
+        own = titled - 0.5 * title_baseline(terms, about[hit.doc_id])  # mostly what the unit itself says
         own += 0.1 * sum(1 for b in boost if b in unit.text)
         relevance = 0.7 * titled + 0.3 * coverage(terms, context + unit.text) + 0.04 / (unit.hit + 1)
         relevance += sum(NAMED_DOCUMENT_BONUS if "〔" in b else 0.05 for b in boost if b in context)
+        relevance += sum(NAMED_DOCUMENT_BONUS for b in boost if b.startswith("《") and b.strip("《》") in hit.title)
         scored.append((relevance, own, unit))
     scored.sort(key=lambda item: -item[0])
     best_relevance, best_own, best = scored[0]
-    firsts = _clause_bests(question, terms, scored, hits, boost)
+    firsts = _clause_bests(question, terms, scored, hits, boost, about)
     passage_best: dict[int, float] = {}
     for relevance, _, unit in scored:
         passage_best.setdefault(unit.hit, relevance)
@@ -498,7 +531,8 @@ def clauses(question: str) -> list[str]:
 
 
 def _clause_bests(question: str, terms: Mapping[str, float], scored: Sequence[tuple[float, float, Unit]],
-                  hits: Sequence[SearchHit], boost: Sequence[str] = ()) -> list[tuple[float, float, Unit]]:
+                  hits: Sequence[SearchHit], boost: Sequence[str] = (),
+                  about: Mapping[str, str] | None = None) -> list[tuple[float, float, Unit]]:
     """For a question in several parts, the best unit of the best document for each part (a place,
     year or number the part names counts as in ``choose``)."""
     parts = clauses(question)
@@ -512,7 +546,7 @@ def _clause_bests(question: str, terms: Mapping[str, float], scored: Sequence[tu
             continue
         wants, grams = question_wants(part), _bigrams(part)
         named = [b for b in boost if b in part]
-        candidates = [(score_unit(u.text, own_terms, grams, wants, hits[u.hit].title)
+        candidates = [(score_unit(u.text, own_terms, grams, wants, (about or {}).get(hits[u.hit].doc_id, hits[u.hit].title))
                        + 0.1 * sum(1 for b in named if b in u.text), r, o, u)
                       for r, o, u in scored if hits[u.hit].doc_id == best_doc]
         if candidates:

@@ -45,8 +45,10 @@ class Specifics:
         return (*self.years, *self.places, *self.numbers, *self.titles, *self.organisations)
 
     def boosts(self) -> tuple[str, ...]:
-        """Strings whose presence makes a passage more relevant to this question."""
-        return (*self.years, *(_place_stem(p) for p in self.places), *self.numbers, *self.organisations)
+        """Strings whose presence makes a passage more relevant to this question (a 《title》 named
+        makes that document's passages the most relevant)."""
+        return (*self.years, *(_place_stem(p) for p in self.places), *self.numbers, *self.organisations,
+                *(f"《{t}》" for t in self.titles))
 
 
 @lru_cache(maxsize=1)
