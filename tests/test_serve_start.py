@@ -7,31 +7,13 @@ from __future__ import annotations
 import subprocess
 import sys
 import threading
-import time
 
-import httpx
 from gradio_client import Client
 
 from .test_concurrency import cli_env, document_text, make_files
-from .test_served_writers import serve, stop
+from .test_served_writers import serve, stop, wait_up
 
 NUMBERS = range(820, 826)
-
-
-def wait_for_page(proc: subprocess.Popen, url: str, timeout: float = 180) -> None:
-    """Until the page answers with the app itself (its title), polling often so questions follow at once."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise AssertionError(f"server exited: {proc.communicate()}")
-        try:
-            response = httpx.get(url, timeout=2)
-            if response.status_code == 200 and "提案助手" in response.text:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.05)
-    raise AssertionError("server did not start")
 
 
 def test_questions_sent_the_moment_the_page_answers_find_their_documents(tmp_path, embed_cache, make_assistant):
@@ -40,7 +22,7 @@ def test_questions_sent_the_moment_the_page_answers_find_their_documents(tmp_pat
     assert not make_assistant(index=index).ingest([tmp_path / "docs"]).failed
     server, url = serve(index, cli_env(embed_cache), tmp_path)
     try:
-        wait_for_page(server, url)
+        wait_up(server, url, poll=0.05)  # poll often, so the questions follow the page at once
         answers: dict[int, dict] = {}
 
         def ask(n: int) -> None:  # each on its own connection, all while the search components load

@@ -33,17 +33,19 @@ def serve(index: Path, env: dict[str, str], cwd: Path) -> tuple[subprocess.Popen
     return proc, f"http://127.0.0.1:{port}"
 
 
-def wait_up(proc: subprocess.Popen, url: str, timeout: float = 180) -> None:
+def wait_up(proc: subprocess.Popen, url: str, timeout: float = 180, poll: float = 0.5) -> None:
+    """Until the page answers with the app itself (its title), checking every ``poll`` seconds."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise AssertionError(f"server exited: {proc.communicate()}")
         try:
-            if httpx.get(url, timeout=2).status_code == 200:
+            response = httpx.get(url, timeout=2)
+            if response.status_code == 200 and "提案助手" in response.text:
                 return
         except httpx.HTTPError:
             pass
-        time.sleep(0.5)
+        time.sleep(poll)
     raise AssertionError("server did not start")
 
 

@@ -33,7 +33,8 @@ _DATE = re.compile(r"\d{4}年\d{1,2}月(?:\d{1,2}日)?|\d{1,2}月\d{1,2}日|\d{4
 _ORG = re.compile(r"[\u4e00-\u9fff]{2,16}?(?:局|委员会|委|厅|办公室|办|部|中心|院|政府|公司|银行|街道|所)")
 
 
-_ASKED_UNIT = re.compile(r"(?:多少|几)(万元|元|个工作日|工作日|个|名|台|人|户|天|年|月|周|岁|次|分|小时|项|家|所|倍|条)")
+_MEASURE_WORDS = "万元|元|个工作日|工作日|个|名|台|人|户|天|年|月|周|岁|次|分|小时|项|家|所|倍|条"
+_ASKED_UNIT = re.compile(rf"(?:多少|几)({_MEASURE_WORDS})")
 _ASKS_MONEY = re.compile(r"多少钱|费(?!率)|补助|补贴|津贴|奖励|资助|工资|收入|资金|保险金|养老金|价格|金额|标准是多少")
 
 
@@ -55,8 +56,7 @@ def question_wants(question: str) -> Wants:
                  bool(_ASKS_WHO.search(question)), unit, bool(_ASKS_FRAMING.search(question)))
 
 
-_ASKS_FIGURE = re.compile(r"(?:多少|几)(万元|元|个工作日|工作日|个月|个|名|台|人|户|天|年|月|周|岁|次|分|小时|项|家|所|倍|条|张|批|辆|套|间|块|亩|平方米)?"
-                          r"|多久|多长时间")
+_ASKS_FIGURE = re.compile(rf"(?:多少|几)(个月|{_MEASURE_WORDS}|张|批|辆|套|间|块|亩|平方米)?|多久|多长时间")
 _SAME_MEASURE = {"天": "天|日|个工作日|工作日", "日": "天|日|个工作日|工作日", "工作日": "工作日|天|日", "个工作日": "工作日|天|日",
                  "岁": "岁|周岁", "人": "人|名|人次", "名": "人|名", "月": "个月|月", "个月": "个月|月", "个": "个|家|所|项|名|条",
                  "家": "家|户|个", "户": "户|家", "万元": "万元|亿元|元", "元": "元|万元|亿元|%"}
@@ -175,11 +175,8 @@ def quotable(text: str, title: str = "") -> bool:
         return False  # a lead-in whose items are missing
     if _METADATA_LINE.match(body):
         return False  # "提案者：市总工会界别委员小组"
-    plain = re.sub(r"\s", "", body)
-    if title and (plain == re.sub(r"\s", "", title) or (len(plain) <= len(title) + 6 and plain in title + "的通知")):
-        return False  # the masthead / title line
-    if title and _restates_title(plain, re.sub(r"\s", "", title)):
-        return False  # "案由：关于加强外卖骑手劳动权益保障的提案", the title again inside a 通知
+    if title and _restates_title(re.sub(r"\s", "", body), re.sub(r"\s", "", title)):
+        return False  # the masthead, or the title again ("案由：关于…的提案", inside a 通知)
     return True
 
 
@@ -188,8 +185,11 @@ _LABEL = re.compile(r"^[\u4e00-\u9fff]{2,4}[:：]")
 
 
 def _restates_title(plain: str, title: str) -> bool:
-    """A line that only names the document again: no sentence of its own (no "，" or "。" inside), and
-    nearly all its character pairs (after a "案由：" label) are the title's."""
+    """A line that only names the document: the title itself (or with 的通知), or a line with no
+    sentence of its own (no "，" or "。" inside) nearly all of whose character pairs (after a "案由："
+    label) are the title's."""
+    if plain == title or (len(plain) <= len(title) + 6 and plain in title + "的通知"):
+        return True
     rest = _LABEL.sub("", plain).rstrip("。")
     if not rest or len(rest) > 60 or re.search(r"[，,。；;]", rest):
         return False
@@ -432,7 +432,8 @@ def choose(hits: Sequence[SearchHit], units: Sequence[Unit], terms: Mapping[str,
     heading (a document about the question ranks its sentences higher) and retrieval's order."""
     if not units:
         return Evidence()
-    about = {h.doc_id: subject_title(h, (texts or {}).get(h.doc_id, "")) for h in hits}
+    firsts_of = {h.doc_id: h for h in reversed(hits)}  # each document's first passage
+    about = {doc: subject_title(h, (texts or {}).get(doc, "")) for doc, h in firsts_of.items()}
     wants = question_wants(question)
     q_bigrams = _bigrams(question)
     scored = []
@@ -531,8 +532,8 @@ def clauses(question: str) -> list[str]:
 
 
 def _clause_bests(question: str, terms: Mapping[str, float], scored: Sequence[tuple[float, float, Unit]],
-                  hits: Sequence[SearchHit], boost: Sequence[str] = (),
-                  about: Mapping[str, str] | None = None) -> list[tuple[float, float, Unit]]:
+                  hits: Sequence[SearchHit], boost: Sequence[str],
+                  about: Mapping[str, str]) -> list[tuple[float, float, Unit]]:
     """For a question in several parts, the best unit of the best document for each part (a place,
     year or number the part names counts as in ``choose``)."""
     parts = clauses(question)
@@ -546,7 +547,7 @@ def _clause_bests(question: str, terms: Mapping[str, float], scored: Sequence[tu
             continue
         wants, grams = question_wants(part), _bigrams(part)
         named = [b for b in boost if b in part]
-        candidates = [(score_unit(u.text, own_terms, grams, wants, (about or {}).get(hits[u.hit].doc_id, hits[u.hit].title))
+        candidates = [(score_unit(u.text, own_terms, grams, wants, about[hits[u.hit].doc_id])
                        + 0.1 * sum(1 for b in named if b in u.text), r, o, u)
                       for r, o, u in scored if hits[u.hit].doc_id == best_doc]
         if candidates:
