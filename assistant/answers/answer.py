@@ -127,7 +127,7 @@ _SPOKEN = frozenset("""听说 据说 市里 省里 区里 县里 村里 镇里 �
     怎么办 怎么回事 有没有 能不能 可不可以 是不是 会不会 要不要 不能 不会 不要 一直 从来 总是 老是 根本 到底 究竟 其实 确实 真的
     现在 目前 今年 去年 明年 最近 近年 近来 当前 如今 一年 一天 为啥 啥时候 一个 一种 一下子 分别 各自 一共 总共 合计 文件 规定 内容""".split())
 _DOC_NUMBER_IN_QUESTION = re.compile(r"[\u4e00-\u9fff]{1,8}[〔\[［【(（]\s*\d{4}\s*[〕\]］】)）]\s*第?\s*\d+\s*号")
-_SPOKEN_SHAPE = re.compile(r"^[能最几各都就还这那从咋啥怎多有没也再又才只很太是]|[了过得吗呢吧啊么嘛的着说]$|几|啥|哪")
+_SPOKEN_SHAPE = re.compile(r"^[能最几各都就还这那从咋啥怎多有没也再又才只很太是]|[了过得吗呢吧啊么嘛的着说是]$|几|啥|哪")
 
 
 def content_terms(question: str) -> list[str]:
@@ -208,13 +208,16 @@ def _absent_specifics(wanted, weights: Mapping[str, float], evidence: Evidence, 
     rest = {t: w for t, w in weights.items() if not any(t in a or a in t for a in specific)} or dict(weights)
     documents = list(dict.fromkeys(hits[i].doc_id for i in evidence.hits))
     found: list[tuple[list[str], str, bool]] = []
-    for doc in documents:
+    for rank, doc in enumerate(documents):
         passages = [hits[i] for i in evidence.hits if hits[i].doc_id == doc]
         described = " ".join(f"{h.title} {h.doc_number or ''} {h.date or ''} {h.year or ''} {h.issuer or ''} {h.heading}"
                              for h in passages)
         quoted = described + " " + " ".join(u.text for u in evidence.units if hits[u.hit].doc_id == doc)
         absent = missing(wanted, quoted, texts.get(doc, passages[0].text))
-        answers = len(documents) == 1 or coverage(rest, quoted) >= DOCUMENT_ANSWERS
+        # the best document may say the rest of the question outside the quoted sentences (a salutation
+        # "邓明义代表：" says who made the suggestion the title names)
+        said = quoted + " " + texts.get(doc, "") if rank == 0 else quoted
+        answers = len(documents) == 1 or coverage(rest, said) >= DOCUMENT_ANSWERS
         if not absent and answers:
             return [], quoted
         found.append((absent, quoted, answers))

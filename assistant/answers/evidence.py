@@ -78,7 +78,7 @@ class AskedFigure:
         if not self.measure:
             return bool(re.search(r"\d|[一二三四五六七八九十百千两]+[^\s，。；、]{0,3}", text))
         share = "|百分之" if "%" in self.measure else ""  # "税率为百分之十"
-        return bool(re.search(rf"{_NUMBER}\s*(?:万|亿)?(?:{self.measure}){share}", text))
+        return bool(re.search(rf"{_NUMBER}\s*(?:余|多)?(?:万|亿)?(?:余|多)?(?:{self.measure}){share}", text))
 
 
 def asked_figure(question: str) -> AskedFigure | None:
@@ -458,9 +458,10 @@ def choose(hits: Sequence[SearchHit], units: Sequence[Unit], terms: Mapping[str,
     chosen = [best]
     covered = {t for t in terms if t in best.text}
     total = 0
-    for relevance, own, unit in [*firsts, *scored[1:]]:
-        first = any(unit is u for _, _, u in firsts)
-        if unit in chosen or unit.hit not in allowed or own < MIN_OWN:
+    answered_parts = {id(u) for *_, u, answered in firsts if answered}
+    for relevance, own, unit, *_ in [*firsts, *scored[1:]]:
+        first = any(unit is u for _, _, u, _ in firsts)
+        if unit in chosen or (unit.hit not in allowed and id(unit) not in answered_parts) or own < MIN_OWN:
             continue
         doc = hits[unit.hit].doc_id
         new_terms = {t for t in terms if t in unit.text} - covered
@@ -531,11 +532,16 @@ def clauses(question: str) -> list[str]:
     return parts if len(parts) > 1 else []
 
 
+_ASKS = re.compile(r"多少|几|什么|哪|谁|怎|如何|吗|是否|能否|可否|多久|多长|多大|多高|多远|为何|为啥|啥")
+CLAUSE_ANSWERED = 1.0  # a part's score (its terms found, the kind of fact it asks for) of a unit that answers it
+
+
 def _clause_bests(question: str, terms: Mapping[str, float], scored: Sequence[tuple[float, float, Unit]],
                   hits: Sequence[SearchHit], boost: Sequence[str],
-                  about: Mapping[str, str]) -> list[tuple[float, float, Unit]]:
+                  about: Mapping[str, str]) -> list[tuple[float, float, Unit, bool]]:
     """For a question in several parts, the best unit of the best document for each part (a place,
-    year or number the part names counts as in ``choose``)."""
+    year or number the part names counts as in ``choose``), and whether it says all that part asks
+    (then it is quoted even when its passage ranks low for the question as a whole)."""
     parts = clauses(question)
     if not parts:
         return []
@@ -553,7 +559,7 @@ def _clause_bests(question: str, terms: Mapping[str, float], scored: Sequence[tu
         if candidates:
             part_score, relevance, own, unit = max(candidates, key=lambda c: (c[0], c[1]))
             if part_score >= 0.5:
-                picks.append((relevance, own, unit))
+                picks.append((relevance, own, unit, part_score >= CLAUSE_ANSWERED and bool(_ASKS.search(part))))
     return picks
 
 

@@ -20,7 +20,7 @@ _YEAR_RANGE = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*[—\-－~～至到]\s*((?:
 _ARTICLE = re.compile(rf"第[{_CN_DIGITS}\d]+[条章款]")
 _PROPOSAL_NO = re.compile(r"第?\s*(\d{2,5})\s*号(?:提案|建议|议案)?")
 _DOC_NUMBER = re.compile(r"[\u4e00-\u9fff]{1,12}[〔\[［【(（]\s*(\d{4})\s*[〕\]］】)）]\s*第?\s*(\d+)\s*号")
-_SESSION = re.compile(rf"[{_CN_DIGITS}]+届|[{_CN_DIGITS}]+次(?:全体)?会议")  # 十届 … 五次会议
+_SESSION = re.compile(rf"第[{_CN_DIGITS}]+届|(?<![{_CN_DIGITS}每])(?!一届)[{_CN_DIGITS}]+届|[{_CN_DIGITS}]+次(?:全体)?会议")  # 十届 … 五次会议, not "一届任期"
 _ORDINAL = re.compile(rf"第[{_CN_DIGITS}\d]+(?:次|批|期|轮)(?!会议|全体)")  # 第六次大督查, 第三批房源
 _BOOK_TITLE = re.compile(r"《([^《》]{4,60})》")
 _PLACE_SUFFIX = re.compile(r"(?:特别行政区|自治区|自治州|自治县|省|市|区|县|州|镇|乡|街道)$")
@@ -129,9 +129,20 @@ def missing(specifics: Specifics, evidence: str, documents: str = "") -> list[st
         if not _title_found(title, plain):
             absent.append(f"《{title}》")
     for organisation in specifics.organisations:
-        if organisation not in whole and _org_stem(organisation) not in whole:
+        if not _named(organisation, whole):
             absent.append(organisation)
     return absent
+
+
+# Abbreviations members use for bodies that documents name in full.
+_FULL_NAMES = {"全国政协": ("中国人民政治协商会议全国委员会", "政协全国委员会"), "全国人大": ("全国人民代表大会",),
+               "人大常委会": ("人民代表大会常务委员会",), "全国人大常委会": ("全国人民代表大会常务委员会",),
+               "政协": ("政治协商会议",), "人大": ("人民代表大会",)}
+
+
+def _named(organisation: str, text: str) -> bool:
+    names = (organisation, _org_stem(organisation), *_FULL_NAMES.get(organisation, ()))
+    return any(name in text for name in names)
 
 
 def _org_stem(organisation: str) -> str:
