@@ -16,8 +16,12 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
 
 from assistant.models import SearchHit
+
+_PLAIN_WORDS = Path(__file__).resolve().parents[1] / "data" / "plain_words.txt"
 
 # -- what the question asks for ------------------------------------------------------------
 
@@ -286,11 +290,32 @@ def idf(document_frequency: int, documents: int) -> float:
     return math.log(1 + (documents - document_frequency + 0.5) / (document_frequency + 0.5))
 
 
+PLAIN_WORD_CREDIT = 0.8  # an everyday word found as the official one ("照片" as "相片", "办完" as "办结")
+_TRAILING_PLACE = re.compile(r"(?<=..)[内里后前时]$")  # "工作日内", "三年后": the word before it is what counts
+
+
+@lru_cache(maxsize=1)
+def official_words() -> dict[str, tuple[str, ...]]:
+    """Everyday word → the words documents use for it (``data/plain_words.txt``)."""
+    table: dict[str, tuple[str, ...]] = {}
+    for line in _PLAIN_WORDS.read_text(encoding="utf-8").splitlines():
+        words = line.split()
+        if words and not line.startswith("#"):
+            table[words[0]] = tuple(dict.fromkeys((*table.get(words[0], ()), *words[1:])))
+    return table
+
+
 def term_credit(term: str, text: str) -> float:
-    """1 when ``text`` contains the term; for a three-character term cut from a spoken phrase ("建运维",
-    "能多报"), half the share of its character pairs found; else 0."""
+    """1 when ``text`` contains the term; less when it has the official word for an everyday one
+    ("照片" → "相片") or the term without a trailing 内/后 ("工作日内"); for a three-character term cut
+    from a spoken phrase ("建运维", "能多报"), half the share of its character pairs found; else 0."""
     if term in text:
         return 1.0
+    if any(word in text for word in official_words().get(term, ())):
+        return PLAIN_WORD_CREDIT
+    stem = _TRAILING_PLACE.sub("", term)
+    if stem != term and stem in text:
+        return PLAIN_WORD_CREDIT
     if len(term) != 3 or term.isascii():
         return 0.0  # only three-character cuts of spoken phrases; longer compounds are real words
     pairs = [term[i : i + 2] for i in range(len(term) - 1)]
