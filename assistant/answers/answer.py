@@ -213,7 +213,7 @@ def _absent_specifics(wanted, weights: Mapping[str, float], evidence: Evidence, 
         described = " ".join(f"{h.title} {h.doc_number or ''} {h.date or ''} {h.year or ''} {h.issuer or ''} {h.heading}"
                              for h in passages)
         quoted = described + " " + " ".join(u.text for u in evidence.units if hits[u.hit].doc_id == doc)
-        absent = missing(wanted, quoted, texts.get(doc, passages[0].text))
+        absent = missing(wanted, quoted, texts.get(doc, passages[0].text), passages[0].title)
         # the best document may say the rest of the question outside the quoted sentences (a salutation
         # "邓明义代表：" says who made the suggestion the title names)
         said = quoted + " " + texts.get(doc, "") if rank == 0 else quoted

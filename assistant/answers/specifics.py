@@ -107,17 +107,18 @@ def _title_found(title: str, evidence: str) -> bool:
     return core in evidence or _plain(title) in evidence
 
 
-def missing(specifics: Specifics, evidence: str, documents: str = "") -> list[str]:
+def missing(specifics: Specifics, evidence: str, documents: str = "", title: str = "") -> list[str]:
     """The specifics the evidence does not contain, as the question wrote them.
 
     Years, numbers and titles must be in the quoted evidence (or its metadata); a place or an
     organisation may be anywhere in the ``documents`` quoted from (a Guangzhou page need not say
-    广州 in the sentence that answers)."""
+    广州 in the sentence that answers). A document whose ``title`` names its year (关于2019年部分
+    节假日安排的通知) is about that year only, whatever other years its text mentions."""
     plain = _plain(evidence)
     whole = plain + _plain(documents)
     absent = []
     for year in specifics.years:
-        if year not in plain:
+        if year not in plain or not _covers(title_years(title), year):
             absent.append(f"{year}年")
     for place in specifics.places:
         if _place_stem(place) not in whole:
@@ -143,6 +144,18 @@ _FULL_NAMES = {"全国政协": ("中国人民政治协商会议全国委员会",
 def _named(organisation: str, text: str) -> bool:
     names = (organisation, _org_stem(organisation), *_FULL_NAMES.get(organisation, ()))
     return any(name in text for name in names)
+
+
+def title_years(title: str) -> list[tuple[int, int]]:
+    """The years (as spans) a title says its document is about: "2019年部分节假日" → (2019, 2019),
+    "（2018—2035年）" → (2018, 2035); none for most titles."""
+    spans = [(int(low), int(high)) for low, high in _YEAR_RANGE.findall(title)]
+    rest = _YEAR_RANGE.sub(" ", title)
+    return spans + [(int(year), int(year)) for year in _YEAR.findall(rest)]
+
+
+def _covers(spans: list[tuple[int, int]], year: str) -> bool:
+    return not spans or any(low <= int(year) <= high for low, high in spans)
 
 
 def _org_stem(organisation: str) -> str:
