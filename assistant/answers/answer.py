@@ -19,7 +19,7 @@ from assistant.config import Settings
 from assistant.answers.evidence import Evidence, Unit, asked_figure, candidate_units, choose, coverage, disagree
 from assistant.answers.llm import ChatModel, Message, ModelUnavailable, fill, load_prompt, source_block
 from assistant.models import SearchHit, Source
-from assistant.answers.specifics import missing, question_specifics
+from assistant.answers.specifics import years_in, missing, question_specifics
 from assistant.index.tokenize import STOPWORDS, query_terms
 
 REFUSAL = "未在文库中找到能够回答该问题的依据。"
@@ -182,6 +182,8 @@ def plan_answer(question: Question, hits: Sequence[SearchHit], texts: Mapping[st
     absent += [t for t in absent_terms if t not in absent]
     figure = asked_figure(question.text)
     no_figure = [figure.label] if figure and not figure.found_in(" ".join(u.text for u in evidence.units)) else []
+    if figure and not no_figure:
+        absent += [y for y in _years_of_other_figures(question.text, figure, wanted.years, evidence) if y not in absent]
     if not absent and not no_figure:
         return Plan(evidence, False, backing)
     rest = {t: w for t, w in question.weights.items() if not any(t in a or a in t for a in absent)}
@@ -193,6 +195,24 @@ def plan_answer(question: Question, hits: Sequence[SearchHit], texts: Mapping[st
     if no_figure:
         caveats.append(f"所引文件没有给出{no_figure[0]}的具体数字；以下是最接近的内容，请注意区别。")
     return Plan(evidence, False, backing, tuple(caveats), tuple(absent + no_figure))
+
+
+def _years_of_other_figures(question: str, figure, years: Sequence[str], evidence: Evidence) -> list[str]:
+    """The asked years for which every quoted sentence stating the figure names another year instead:
+    "2023年乡村旅游接待游客1600万人次" does not answer "2024年接待了多少游客"."""
+    stating = [u.text for u in evidence.units if figure.found_in(u.text) and _FIGURE.search(u.text)]
+    return [f"{year}年" for year in years if stating and not _names_document(question, year)
+            and all(year not in t and years_in(t) for t in stating)]
+
+
+_FIGURE = re.compile(r"\d+(?:\.\d+)?(?![\d年月日号])")  # a number, not a date
+_DOCUMENT_NOUN = re.compile(r"意见|通知|办法|文件|规定|方案|条例|决定|批复|答复|提案|建议|规划|计划|政策|措施|细则|公告|通告")
+
+
+def _names_document(question: str, year: str) -> bool:
+    """"国务院2018年那份促进就业的若干意见": the year says which document, not which year's figure."""
+    at = question.find(year)
+    return at >= 0 and bool(_DOCUMENT_NOUN.search(question[at : at + 16]))
 
 
 DOCUMENT_ANSWERS = 0.5  # IDF coverage of the question's other terms for a document to count as answering

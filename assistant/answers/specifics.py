@@ -146,6 +146,11 @@ def _named(organisation: str, text: str) -> bool:
     return any(name in text for name in names)
 
 
+def years_in(text: str) -> set[str]:
+    """The years a text names ("2023年乡村旅游接待游客1600万人次" → {"2023"})."""
+    return set(_YEAR.findall(text))
+
+
 def title_years(title: str) -> list[tuple[int, int]]:
     """The years (as spans) a title says its document is about: "2019年部分节假日" → (2019, 2019),
     "（2018—2035年）" → (2018, 2035); none for most titles."""
