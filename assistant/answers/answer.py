@@ -16,10 +16,11 @@ from dataclasses import dataclass, replace
 
 from assistant.answers.citations import verify
 from assistant.config import Settings
-from assistant.answers.evidence import Evidence, Unit, asked_figure, candidate_units, choose, coverage, disagree
+from assistant.answers.evidence import (Evidence, Unit, asked_figure, candidate_units, choose, coverage, disagree,
+                                        term_credit)
 from assistant.answers.llm import ChatModel, Message, ModelUnavailable, fill, load_prompt, source_block
 from assistant.models import SearchHit, Source
-from assistant.answers.specifics import years_in, missing, question_specifics
+from assistant.answers.specifics import is_noun, years_in, missing, question_specifics
 from assistant.index.tokenize import STOPWORDS, query_terms
 
 REFUSAL = "未在文库中找到能够回答该问题的依据。"
@@ -184,6 +185,8 @@ def plan_answer(question: Question, hits: Sequence[SearchHit], texts: Mapping[st
     no_figure = [figure.label] if figure and not figure.found_in(" ".join(u.text for u in evidence.units)) else []
     if figure and not no_figure:
         absent += [y for y in _years_of_other_figures(question.text, figure, wanted.years, evidence) if y not in absent]
+        best = hits[evidence.units[0].hit]
+        no_figure = _unsaid_measures(question, figure, wanted, f"{best.title} {texts.get(best.doc_id, best.text)}")
     if not absent and not no_figure:
         return Plan(evidence, False, backing)
     rest = {t: w for t, w in question.weights.items() if not any(t in a or a in t for a in absent)}
@@ -203,6 +206,34 @@ def _years_of_other_figures(question: str, figure, years: Sequence[str], evidenc
     stating = [u.text for u in evidence.units if figure.found_in(u.text) and _FIGURE.search(u.text)]
     return [f"{year}年" for year in years if stating and not _names_document(question, year)
             and all(year not in t and years_in(t) for t in stating)]
+
+
+_FILLER_BEFORE = re.compile(r"(?:是|有|为|要|在|的|了|共|一共|总共|合计|大概|大约|约|达到|达|能|可以|可|会|每年|每月|每人|得|需要|需)*$")
+_FILLER_AFTER = re.compile(r"^(?:个|名|位|家|项|次|份|人次|万|亿|的)*")
+
+
+def _unsaid_measures(question: Question, figure, wanted, document: str) -> list[str]:
+    """The thing the asked figure counts or measures ("注册资本是多少", "多少人死亡", "多少游客") when the
+    answering document never names it: the number quoted is then some other number."""
+    text = question.text
+    at = text.find(figure.label)
+    if at < 0:
+        return []
+    before = _FILLER_BEFORE.sub("", text[:at])
+    after = _FILLER_AFTER.sub("", text[at + len(figure.label) :])
+    specific = wanted.all()
+    terms = [t for t in question.weights if not any(t in s or s in t for s in specific)]
+    named = []  # the noun before the figure asked and the one that qualifies it ("常住人口规模"), and after
+    for _ in range(2):
+        head = next((t for t in terms if before.endswith(t)), None)
+        if head:
+            named.append(head)
+            before = before[: -len(head)]
+        tail = next((t for t in terms if after.startswith(t)), None)
+        if tail:
+            named.append(tail)
+            after = after[len(tail) :]
+    return [t for t in named if is_noun(t) and term_credit(t, document) == 0][:1]
 
 
 _FIGURE = re.compile(r"\d+(?:\.\d+)?(?![\d年月日号])")  # a number, not a date

@@ -58,6 +58,15 @@ def _pos_tokenizer():
     return jieba.posseg.POSTokenizer(_jieba())
 
 
+def is_noun(word: str) -> bool:
+    """A dictionary word jieba tags as a noun on its own ("注册资本", "人口"), not a verb, a measure or a
+    fragment of two words ("准备", "一家", "内交")."""
+    tokenizer = _pos_tokenizer()
+    tags = list(tokenizer.cut(word))
+    known = tokenizer.tokenizer.FREQ.get(word)  # a dictionary word, not a fragment jieba guessed ("内交")
+    return bool(known) and len(tags) == 1 and tags[0].flag.startswith("n")
+
+
 def _place_stem(place: str) -> str:
     stem = _PLACE_SUFFIX.sub("", place)
     return stem if len(stem) >= 2 else place
