@@ -136,7 +136,7 @@ def content_terms(question: str) -> list[str]:
     and the fragments jieba cuts from spoken phrases left out."""
     question = _DOC_NUMBER_IN_QUESTION.sub(" ", question)  # a 文号 is a specific, checked against metadata
     return [t for t in query_terms(question) if t not in _NOT_TOPIC and t not in STOPWORDS and t not in _SPOKEN
-            and not (_SPOKEN_SHAPE.search(t) and not t.isascii())]
+            and not (_SPOKEN_SHAPE.search(t) and not t.isascii() and len(t) <= 3)]  # "最低生活保障" is a word
 
 
 @dataclass(frozen=True)

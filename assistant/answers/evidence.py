@@ -60,14 +60,18 @@ def question_wants(question: str) -> Wants:
                  bool(_ASKS_WHO.search(question)), unit, bool(_ASKS_FRAMING.search(question)))
 
 
-_ASKS_FIGURE = re.compile(rf"(?:多少|几)(个月|{_MEASURE_WORDS}|张|批|辆|套|间|块|亩|平方米)?|多久|多长时间")
+_ASKS_FIGURE = re.compile(rf"(?:多少|几)(个月|{_MEASURE_WORDS}|张|批|辆|套|间|块|亩|平方米|份|起|件|座|栋)?|多久|多长时间")
 _SAME_MEASURE = {"天": "天|日|个工作日|工作日", "日": "天|日|个工作日|工作日", "工作日": "工作日|天|日", "个工作日": "工作日|天|日",
                  "岁": "岁|周岁", "人": "人|名|人次", "名": "人|名", "月": "个月|月", "个月": "个月|月", "个": "个|家|所|项|名|条",
-                 "家": "家|户|个", "户": "户|家", "万元": "万元|亿元|元", "元": "元|万元|亿元|%"}
+                 "家": "家|户|所", "户": "户|家", "万元": "万元|亿元|元", "元": "元|万元|亿元|%"}
 _ASKS_SHARE = re.compile(r"幅度|比例|比重|占比|[^效]率")
 _SHARE = "%|％|成|倍|百分点"
 _TIME_SPAN = "天|日|个工作日|工作日|个月|月|年|周|小时|分钟"
 _NUMBER = r"[\d一二三四五六七八九十百千万两半]"
+
+
+_COUNTED = ("个", "家", "项", "所", "条")
+_ENUMERATION = re.compile(r"(?:[^、，,。；：:\s]{1,12}、){3,}[^、，,。；：:\s]{1,12}")  # four names or more
 
 
 @dataclass(frozen=True)
@@ -81,6 +85,8 @@ class AskedFigure:
     def found_in(self, text: str) -> bool:
         if not self.measure:
             return bool(re.search(r"\d|[一二三四五六七八九十百千两]+[^\s，。；、]{0,3}", text))
+        if self.measure.split("|")[0] in _COUNTED and _ENUMERATION.search(text):
+            return True  # "由几个部门组成" is answered by naming them
         share = "|百分之" if "%" in self.measure else ""  # "税率为百分之十"
         return bool(re.search(rf"{_NUMBER}\s*(?:余|多)?(?:万|亿)?(?:余|多)?(?:{self.measure}){share}", text))
 
