@@ -244,6 +244,7 @@ def _with_header(header: str, row: str) -> str:
 
 MAX_UNIT = 600  # characters: a lead-in with its items, or an article, longer than this is cut into sentences
 WHOLE_ARTICLE = 320  # an article up to this long is quoted whole
+WHOLE_ITEM = 150  # …and a numbered item ("七、国庆节：…共7天。9月29日、10月12日上班。") up to this long
 
 
 def passage_units(hit_index: int, text: str, start: int, end: int, title: str = "") -> list[Unit]:
@@ -276,7 +277,7 @@ def passage_units(hit_index: int, text: str, start: int, end: int, title: str = 
                 units.append(Unit(hit_index, text[a:stop], a, stop))
                 skip_until = stop
                 continue
-        if _ARTICLE_START.match(line) and b - a <= WHOLE_ARTICLE:
+        if (_ARTICLE_START.match(line) and b - a <= WHOLE_ARTICLE) or (_ITEM_START.match(line) and b - a <= WHOLE_ITEM):
             units.append(Unit(hit_index, line, a, b))
             continue
         offset = a
