@@ -21,7 +21,7 @@ from assistant.answers.evidence import (Evidence, Unit, asked_figure, candidate_
 from assistant.answers.llm import ChatModel, Message, ModelUnavailable, fill, load_prompt, source_block
 from assistant.models import SearchHit, Source
 from assistant.answers.specifics import is_noun, years_in, missing, question_specifics
-from assistant.index.tokenize import STOPWORDS, query_terms
+from assistant.index.tokenize import STOPWORDS, _jieba, query_terms
 
 REFUSAL = "未在文库中找到能够回答该问题的依据。"
 EXTRACTIVE_NOTICE = "未配置生成模型：以下为文库原文摘录。"
@@ -136,7 +136,17 @@ def content_terms(question: str) -> list[str]:
     and the fragments jieba cuts from spoken phrases left out."""
     question = _DOC_NUMBER_IN_QUESTION.sub(" ", question)  # a 文号 is a specific, checked against metadata
     return [t for t in query_terms(question) if t not in _NOT_TOPIC and t not in STOPWORDS and t not in _SPOKEN
-            and not (_SPOKEN_SHAPE.search(t) and not t.isascii() and len(t) <= 3)]  # "最低生活保障" is a word
+            and not (_SPOKEN_SHAPE.search(t) and not t.isascii() and not _is_word(t))]
+
+
+def _is_word(term: str) -> bool:
+    """A dictionary word of three characters or more ("有效期", "最低生活保障"), not a spoken cut ("最多能")."""
+    if _ASKING.search(term):
+        return False  # "哪一天", "多少钱"
+    return len(term) >= 4 or (len(term) == 3 and bool(_jieba().FREQ.get(term)))
+
+
+_ASKING = re.compile(r"几|啥|哪|什么|怎|多少|多大|多久|多长|多高")
 
 
 @dataclass(frozen=True)
