@@ -376,7 +376,14 @@ def score_unit(unit: str, terms: Mapping[str, float], question_bigrams: set[str]
         score += 0.06
     if not wants.framing and _FRAMING.search(unit):
         score -= FRAMING_PENALTY
+    label = _LEADING_LABEL.match(unit)
+    if label and label.group(1) in terms:
+        score += LABEL_BONUS  # "组长：韩正 国务院副总理" is what "组长是谁" asks for
     return score
+
+
+_LEADING_LABEL = re.compile(r"^([\u4e00-\u9fff]{2,6})[:：]")
+LABEL_BONUS = 0.25
 
 
 _ANSWERED = re.compile(r"《([^《》]{4,60}(?:提案|建议|议案))》")
