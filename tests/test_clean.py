@@ -76,6 +76,7 @@ def test_normalize_spaces() -> None:
     assert normalize_spaces("第十条  为了规范") == "第十条 为了规范"
     assert normalize_spaces("## 第二章 监督 管理") == "## 第二章 监督管理"
     assert normalize_spaces("总理\u3000\u3000李克强") == "总理 李克强"
+    assert normalize_spaces("主  任：孙春兰\u3000\u3000国务院副总理") == "主任：孙春兰 国务院副总理"  # a spaced label
     assert normalize_spaces("\t a\tb ") == "a b"
 
 

@@ -377,12 +377,12 @@ def score_unit(unit: str, terms: Mapping[str, float], question_bigrams: set[str]
     if not wants.framing and _FRAMING.search(unit):
         score -= FRAMING_PENALTY
     label = _LEADING_LABEL.match(unit)
-    if label and label.group(1) in terms:
+    if label and re.sub(r"[ \u3000]", "", label.group(1)) in terms:
         score += LABEL_BONUS  # "组长：韩正 国务院副总理" is what "组长是谁" asks for
     return score
 
 
-_LEADING_LABEL = re.compile(r"^([\u4e00-\u9fff]{2,6})[:：]")
+_LEADING_LABEL = re.compile(r"^([\u4e00-\u9fff](?:[ \u3000]*[\u4e00-\u9fff]){1,5})[:：]")
 LABEL_BONUS = 0.25
 
 

@@ -21,6 +21,7 @@ from assistant.models import CleanText, Page
 
 _CJK = r"\u2e80-\u2fdf\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff01-\uff5e“”‘’—…·"
 _SPACE_BETWEEN_CJK_RE = re.compile(rf"(?<=[{_CJK}]) (?=[{_CJK}A-Za-z0-9])|(?<=[{_CJK}A-Za-z0-9]) (?=[{_CJK}])")
+_SPACED_LABEL_RE = re.compile(r"^([\u4e00-\u9fff])[ \u3000]+([\u4e00-\u9fff])(?=[ \u3000]*[：:])")
 _WIDE_GAP_RE = re.compile(r"[ \u3000]{2,}")
 _MULTI_SPACE_RE = re.compile(r" {2,}")
 _ZERO_WIDTH_RE = re.compile(r"[\u200b-\u200d\u2060\ufeff\u00ad]")
@@ -135,11 +136,12 @@ def normalize_chars(text: str) -> str:
 def normalize_spaces(line: str) -> str:
     """Collapse spaces in one line; drop spaces that extraction puts between Chinese characters.
 
-    "国 务 院" → "国务院", "2019 年 8 月" → "2019年8月"; spaces between Latin words or numbers
+    "国 务 院" → "国务院", "2019 年 8 月" → "2019年8月", "主  任：" → "主任："; spaces between Latin words or numbers
     stay, a wide gap (two or more spaces) between Chinese words becomes one space, and the
     space after a leading "第X章"/"第X条"/Markdown "#" label is kept.
     """
     line = line.replace("\t", " ").strip(" \u3000")
+    line = _SPACED_LABEL_RE.sub(r"\1\2", line)  # "主  任：孙春兰" → "主任：孙春兰"
     label = _LABEL_PREFIX_RE.match(_MULTI_SPACE_RE.sub(" ", line.replace("\u3000", " ")))
     prefix = ""
     if label and label.group():
