@@ -214,8 +214,10 @@ def _years_of_other_figures(question: str, figure, years: Sequence[str], evidenc
     """The asked years for which every quoted sentence stating the figure names another year instead:
     "2023年乡村旅游接待游客1600万人次" does not answer "2024年接待了多少游客"."""
     stating = [u.text for u in evidence.units if figure.found_in(u.text) and _FIGURE.search(u.text)]
-    return [f"{year}年" for year in years if stating and not _names_document(question, year)
-            and all(year not in t and years_in(t) for t in stating)]
+    if not stating or any(year in t for t in stating for year in years):
+        return []  # "1996年…报告说，1995年发生了多少次": one of the years asked is the figure's
+    return [f"{year}年" for year in years if not _names_document(question, year)
+            and all(years_in(t) for t in stating)]
 
 
 _FILLER_BEFORE = re.compile(r"(?:是|有|为|要|在|的|了|共|一共|总共|合计|大概|大约|约|达到|达|能|可以|可|会|每年|每月|每人|得|需要|需)*$")
@@ -243,17 +245,27 @@ def _unsaid_measures(question: Question, figure, wanted, document: str) -> list[
         if tail:
             named.append(tail)
             after = after[len(tail) :]
-    return [t for t in named if is_noun(t) and term_credit(t, document) == 0][:1]
+    return [t for t in named if t not in _KINDS_OF_FIGURE and question.weights[t] >= MEASURED_TERM_WEIGHT
+            and is_noun(t) and term_credit(t, document) == 0][:1]
+
+
+# Nouns that say what kind of figure is asked ("比例是多少"), not what it is a figure of.
+_KINDS_OF_FIGURE = frozenset("""比例 比重 占比 数量 数额 金额 额度 标准 时间 期限 时限 费用 人数 幅度 规模 总量 总额 水平 上限 下限
+    面积 时长 年限 次数 天数 个数 多少 数字 数目 价格 价钱 单价 费率 税率 利率""".split())
+MEASURED_TERM_WEIGHT = 3.0  # a rarer word than 政府 or 企业
 
 
 _FIGURE = re.compile(r"\d+(?:\.\d+)?(?![\d年月日号])")  # a number, not a date
-_DOCUMENT_NOUN = re.compile(r"意见|通知|办法|文件|规定|方案|条例|决定|批复|答复|提案|建议|规划|计划|政策|措施|细则|公告|通告")
+_DOCUMENT_NOUN = re.compile(r"意见|通知|办法|文件|规定|方案|条例|决定|批复|答复|提案|建议|规划|计划|政策|措施|细则|公告|通告|"
+                            r"报告|纲要|国务院|办公厅|人民政府|印发|出台|发布|颁布|修订")
 
 
 def _names_document(question: str, year: str) -> bool:
-    """"国务院2018年那份促进就业的若干意见": the year says which document, not which year's figure."""
+    """"国务院2018年那份促进就业的若干意见", "2018年国务院办公厅调整督查激励措施": the year says which
+    document, not which year's figure."""
     at = question.find(year)
-    return at >= 0 and bool(_DOCUMENT_NOUN.search(question[at : at + 16]))
+    clause = re.split(r"[，,？?；;。！!]", question[at:])[0] if at >= 0 else ""
+    return bool(_DOCUMENT_NOUN.search(clause))
 
 
 DOCUMENT_ANSWERS = 0.5  # IDF coverage of the question's other terms for a document to count as answering

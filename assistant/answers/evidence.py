@@ -88,7 +88,7 @@ class AskedFigure:
         if self.measure.split("|")[0] in _COUNTED and _ENUMERATION.search(text):
             return True  # "由几个部门组成" is answered by naming them
         share = "|百分之" if "%" in self.measure else ""  # "税率为百分之十"
-        return bool(re.search(rf"{_NUMBER}\s*(?:余|多)?(?:万|亿)?(?:余|多)?(?:{self.measure}){share}", text))
+        return bool(re.search(rf"{_NUMBER}\s*(?:余|多)?(?:万|亿)?(?:余|多)?个?(?:{self.measure}){share}", text))
 
 
 def asked_figure(question: str) -> AskedFigure | None:

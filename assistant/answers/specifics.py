@@ -21,7 +21,7 @@ _ARTICLE = re.compile(rf"第[{_CN_DIGITS}\d]+[条章款]")
 _PROPOSAL_NO = re.compile(r"第?\s*(\d{2,5})\s*号(?:提案|建议|议案)?")
 _DOC_NUMBER = re.compile(r"[\u4e00-\u9fff]{1,12}[〔\[［【(（]\s*(\d{4})\s*[〕\]］】)）]\s*第?\s*(\d+)\s*号")
 _SESSION = re.compile(rf"第[{_CN_DIGITS}]+届|(?<![{_CN_DIGITS}每])(?!一届)[{_CN_DIGITS}]+届|[{_CN_DIGITS}]+次(?:全体)?会议")  # 十届 … 五次会议, not "一届任期"
-_ORDINAL = re.compile(rf"第[{_CN_DIGITS}\d]+(?:次|批|期|轮)(?!会议|全体)")  # 第六次大督查, 第三批房源
+_ORDINAL = re.compile(rf"第(?!一[次批期轮])[{_CN_DIGITS}\d]+(?:次|批|期|轮)(?!会议|全体)")  # 第六次大督查, 第三批房源 (第一次: "the first time")
 _BOOK_TITLE = re.compile(r"《([^《》]{4,60})》")
 _PLACE_SUFFIX = re.compile(r"(?:特别行政区|自治区|自治州|自治县|省|市|区|县|州|镇|乡|街道)$")
 _GENERIC_PLACES = frozenset("""本市 全市 我市 市区 城区 小区 社区 地区 全区 本区 辖区 新区 园区 景区 片区 老城区 全省 本省 我省 全县 本县
@@ -151,7 +151,10 @@ _FULL_NAMES = {"全国政协": ("中国人民政治协商会议全国委员会",
 
 
 def _named(organisation: str, text: str) -> bool:
-    names = (organisation, _org_stem(organisation), *_FULL_NAMES.get(organisation, ()))
+    from assistant.answers.evidence import official_words
+
+    names = (organisation, _org_stem(organisation), *_FULL_NAMES.get(organisation, ()),
+             *official_words().get(organisation, ()))
     return any(name in text for name in names)
 
 
