@@ -36,6 +36,7 @@ class Specifics:
     """What a question pins down; each entry must be found in the evidence (text or metadata)."""
 
     years: tuple[str, ...] = ()
+    targets: tuple[str, ...] = ()  # years asked as a plan's target ("到2025年"): the plan states them once, up front
     places: tuple[str, ...] = ()
     numbers: tuple[str, ...] = ()  # proposal numbers, 文号 (normalised), article numbers
     titles: tuple[str, ...] = ()  # 《…》 names
@@ -101,7 +102,8 @@ def question_specifics(question: str) -> Specifics:
             places.append(_VERB_BEFORE_PLACE.sub("", word) if len(word) >= 3 else word)
         elif flag == "nt" or (flag.startswith("n") and _ORG_SUFFIX.search(word) and len(word) >= 4):
             organisations.append(word)
-    return Specifics(tuple(years), tuple(dict.fromkeys(places)), tuple(dict.fromkeys(numbers)),
+    targets = tuple(y for y in years if re.search(rf"到\s*{y}|{y}\s*年(?:底|末|前)", question))
+    return Specifics(tuple(years), targets, tuple(dict.fromkeys(places)), tuple(dict.fromkeys(numbers)),
                      tuple(dict.fromkeys(titles)), tuple(dict.fromkeys(organisations)))
 
 
@@ -127,7 +129,8 @@ def missing(specifics: Specifics, evidence: str, documents: str = "", title: str
     whole = plain + _plain(documents)
     absent = []
     for year in specifics.years:
-        if year not in plain or not _covers(title_years(title), year):
+        found = year in (whole if year in specifics.targets else plain)
+        if not found or not _covers(title_years(title), year):
             absent.append(f"{year}年")
     for place in specifics.places:
         if _place_stem(place) not in whole:
