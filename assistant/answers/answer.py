@@ -126,7 +126,8 @@ class Question:
 _SPOKEN = frozenset("""听说 据说 市里 省里 区里 县里 村里 镇里 附近 平时 一般 通常 大家 我们 咱们 他们 老百姓 有人 有的 是否 可以
     能够 应该 应当 一些 各种 愿意 以后 之前 已经 时候 事情 东西 方面 这个 那个 这种 那种 这样 那样 就是 还是 或是 还有 以及
     怎么办 怎么回事 有没有 能不能 可不可以 是不是 会不会 要不要 不能 不会 不要 一直 从来 总是 老是 根本 到底 究竟 其实 确实 真的
-    现在 目前 今年 去年 明年 最近 近年 近来 当前 如今 一年 一天 为啥 啥时候 一个 一种 一下子 分别 各自 一共 总共 合计 文件 规定 内容""".split())
+    现在 目前 今年 去年 明年 最近 近年 近来 当前 如今 一年 一天 为啥 啥时候 一个 一种 一下子 分别 各自 一共 总共 合计 文件 规定 内容
+    比较 比如 例如 譬如 好几 好多 挺 特别""".split())
 _DOC_NUMBER_IN_QUESTION = re.compile(r"[\u4e00-\u9fff]{1,8}[〔\[［【(（]\s*\d{4}\s*[〕\]］】)）]\s*第?\s*\d+\s*号")
 _SPOKEN_SHAPE = re.compile(r"^[能最几各都就还这那从咋啥怎多有没也再又才只很太是]|[了过得吗呢吧啊么嘛的着说是]$|几|啥|哪")
 
@@ -135,8 +136,23 @@ def content_terms(question: str) -> list[str]:
     """The words of a question that name its subject: question words, stop words, conversational words
     and the fragments jieba cuts from spoken phrases left out."""
     question = _DOC_NUMBER_IN_QUESTION.sub(" ", question)  # a 文号 is a specific, checked against metadata
+    quoted = "".join(_QUOTED.findall(question))  # a name in quotes ("无事不扰") is kept as the member wrote it
     return [t for t in query_terms(question) if t not in _NOT_TOPIC and t not in STOPWORDS and t not in _SPOKEN
-            and not (_SPOKEN_SHAPE.search(t) and not t.isascii() and not _is_word(t))]
+            and not (_SPOKEN_SHAPE.search(t) and not t.isascii() and not _is_word(t))
+            and (t in quoted or not _is_cut_across(t))]
+
+
+_QUOTED = re.compile(r"[“\"「『]([^”\"」』]{2,30})[”\"」』]")
+
+
+_FUNCTION_EDGE = re.compile(r"^[要个去会能得被把让给都也就才还又内里上下来不没很太再]|[要个去会能得被把让给都也就才还又内里来]$")
+
+
+def _is_cut_across(term: str) -> bool:
+    """A piece jieba guessed across two words ("书要" of 告诫书要, "交个" of 交个税, "内去" of 内去办):
+    not in its dictionary, with a function character at an edge."""
+    return (not term.isascii() and len(term) <= 3 and not _jieba().FREQ.get(term)
+            and bool(_FUNCTION_EDGE.search(term)))
 
 
 def _is_word(term: str) -> bool:
