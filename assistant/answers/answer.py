@@ -205,10 +205,13 @@ def plan_answer(question: Question, hits: Sequence[SearchHit], texts: Mapping[st
     if backing < threshold or evidence.coverage < min_coverage:
         return Plan(evidence, True, backing)
     chosen = [hits[i] for i in evidence.hits]
-    absent, quoted = _absent_specifics(wanted, question.weights, evidence, hits, texts)
+    absent, quoted, answering = _absent_specifics(wanted, question.weights, evidence, hits, texts)
     absent += [t for t in absent_terms if t not in absent]
     figure = asked_figure(question.text)
-    no_figure = [figure.label] if figure and not figure.found_in(" ".join(u.text for u in evidence.units)) else []
+    # with specifics asked, the figure must come from the document that has them ("广州…多少钱" is not
+    # answered by 江州's figure quoted next to a Guangzhou page that gives none)
+    stated = [u.text for u in evidence.units if not wanted.all() or hits[u.hit].doc_id == answering]
+    no_figure = [figure.label] if figure and not figure.found_in(" ".join(stated)) else []
     if figure and not no_figure:
         absent += [y for y in _years_of_other_figures(question.text, figure, wanted.years, evidence) if y not in absent]
         best = hits[evidence.units[0].hit]
@@ -288,7 +291,7 @@ DOCUMENT_ANSWERS = 0.5  # IDF coverage of the question's other terms for a docum
 
 
 def _absent_specifics(wanted, weights: Mapping[str, float], evidence: Evidence, hits: Sequence[SearchHit],
-                      texts: Mapping[str, str]) -> tuple[list[str], str]:
+                      texts: Mapping[str, str]) -> tuple[list[str], str, str]:
     """The question's specifics (year, place, number, title, organisation) that no quoted document
     has together with the rest of the question — and that document's quoted text. A year found in one
     document and the answer in another is not an answer: "深圳…租赁登记" is not answered by a Shenzhen
@@ -308,10 +311,10 @@ def _absent_specifics(wanted, weights: Mapping[str, float], evidence: Evidence, 
         said = quoted + " " + texts.get(doc, "") if rank == 0 else quoted
         answers = len(documents) == 1 or coverage(rest, said) >= DOCUMENT_ANSWERS
         if not absent and answers:
-            return [], quoted
-        found.append((absent, quoted, answers))
-    absent, quoted, _ = min(found, key=lambda f: (not f[2], len(f[0])))  # best first on ties (min is stable)
-    return absent, quoted
+            return [], quoted, doc
+        found.append((absent, quoted, answers, doc))
+    absent, quoted, _, doc = min(found, key=lambda f: (not f[2], len(f[0])))  # best first on ties (min is stable)
+    return absent, quoted, doc
 
 
 def _missing_caveat(absent: Sequence[str], closest: SearchHit) -> str:
