@@ -20,7 +20,7 @@ from assistant.answers.evidence import (Evidence, Unit, asked_figure, candidate_
                                         term_credit)
 from assistant.answers.llm import ChatModel, Message, ModelUnavailable, fill, load_prompt, source_block
 from assistant.models import SearchHit, Source
-from assistant.answers.specifics import is_noun, years_in, missing, question_specifics
+from assistant.answers.specifics import is_noun, laws_named, years_in, missing, question_specifics
 from assistant.index.tokenize import STOPWORDS, _jieba, query_terms
 
 REFUSAL = "未在文库中找到能够回答该问题的依据。"
@@ -197,6 +197,8 @@ def plan_answer(question: Question, hits: Sequence[SearchHit], texts: Mapping[st
     if not hits:
         return Plan(Evidence(), True, 0.0)
     wanted = question_specifics(question.text)
+    laws = [t for t in laws_named(question.text, (h.title for h in hits)) if t not in wanted.titles]
+    wanted = replace(wanted, titles=(*wanted.titles, *laws))
     evidence = choose(hits, candidate_units(hits, texts), question.weights, question.text, wanted.boosts(), texts)
     if not evidence.units:
         return Plan(evidence, True, 0.0)

@@ -9,6 +9,7 @@ with jieba's part-of-speech tags on the project's own dictionary.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -105,6 +106,25 @@ def question_specifics(question: str) -> Specifics:
     targets = tuple(y for y in years if re.search(rf"到\s*{y}|{y}\s*年(?:底|末|前)", question))
     return Specifics(tuple(years), targets, tuple(dict.fromkeys(places)), tuple(dict.fromkeys(numbers)),
                      tuple(dict.fromkeys(titles)), tuple(dict.fromkeys(organisations)))
+
+
+_LAW_END = re.compile(r"(?<![办方做说看想依合违非执立司守用手算疗语书章宪])法|条例")
+
+
+def laws_named(question: str, titles: Iterable[str]) -> tuple[str, ...]:
+    """Laws and regulations a question names without 《》 ("就业促进法第七十五条"): the longest run of
+    characters ending in 法 or 条例 that a retrieved document's title contains."""
+    titles = list(titles)
+    outside = _BOOK_TITLE.sub(" ", question)
+    found = []
+    for match in _LAW_END.finditer(outside):
+        end = match.end()
+        for start in range(max(0, end - 16), end - 2):
+            name = outside[start:end]
+            if re.fullmatch(r"[\u4e00-\u9fff]+", name) and any(name in t for t in titles):
+                found.append(name)
+                break
+    return tuple(dict.fromkeys(found))
 
 
 def _plain(text: str) -> str:
