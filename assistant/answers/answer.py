@@ -289,6 +289,7 @@ def _names_document(question: str, year: str) -> bool:
     return bool(_DOCUMENT_NOUN.search(clause))
 
 
+MASTHEAD = 300  # characters at the top of a document where its own 文号 is printed
 DOCUMENT_ANSWERS = 0.5  # IDF coverage of the question's other terms for a document to count as answering
 
 
@@ -307,7 +308,8 @@ def _absent_specifics(wanted, weights: Mapping[str, float], evidence: Evidence, 
         described = " ".join(f"{h.title} {h.doc_number or ''} {h.date or ''} {h.year or ''} {h.issuer or ''} {h.heading}"
                              for h in passages)
         quoted = described + " " + " ".join(u.text for u in evidence.units if hits[u.hit].doc_id == doc)
-        absent = missing(wanted, quoted, texts.get(doc, passages[0].text), passages[0].title)
+        document = texts.get(doc, passages[0].text)
+        absent = missing(wanted, quoted, document, passages[0].title, head=described + " " + document[:MASTHEAD])
         # the best document may say the rest of the question outside the quoted sentences (a salutation
         # "邓明义代表：" says who made the suggestion the title names)
         said = quoted + " " + texts.get(doc, "") if rank == 0 else quoted

@@ -138,29 +138,32 @@ def _title_found(title: str, evidence: str) -> bool:
     return core in evidence or _plain(title) in evidence
 
 
-def missing(specifics: Specifics, evidence: str, documents: str = "", title: str = "") -> list[str]:
+def missing(specifics: Specifics, evidence: str, documents: str = "", title: str = "", head: str | None = None) -> list[str]:
     """The specifics the evidence does not contain, as the question wrote them.
 
     Years, numbers and titles must be in the quoted evidence (or its metadata); a place or an
     organisation may be anywhere in the ``documents`` quoted from (a Guangzhou page need not say
     广州 in the sentence that answers). A document whose ``title`` names its year (关于2019年部分
-    节假日安排的通知) is about that year only, whatever other years its text mentions."""
+    节假日安排的通知) is about that year only, whatever other years its text mentions; one whose title
+    names a province (关于湖北省在…) is about that province only. A 文号 must be the document's own
+    (its metadata or its ``head``, the masthead), not one its text cites."""
     plain = _plain(evidence)
     whole = plain + _plain(documents)
+    own = plain if head is None else _plain(head)
     absent = []
     for year in specifics.years:
         found = year in (whole if year in specifics.targets else plain)
         if not found or not _covers(title_years(title), year):
             absent.append(f"{year}年")
     for place in specifics.places:
-        if _place_stem(place) not in whole:
+        if _place_stem(place) not in whole or _another_province(place, title):
             absent.append(place)
     for number in specifics.numbers:
-        if _plain(number) not in plain:
+        if _plain(number) not in (own if "〔" in number else plain):
             absent.append(number)
-    for title in specifics.titles:
-        if not _title_found(title, plain):
-            absent.append(f"《{title}》")
+    for name in specifics.titles:
+        if not _title_found(name, plain):
+            absent.append(f"《{name}》")
     for organisation in specifics.organisations:
         if not _named(organisation, whole):
             absent.append(organisation)
@@ -179,6 +182,17 @@ def _named(organisation: str, text: str) -> bool:
     names = (organisation, _org_stem(organisation), *_FULL_NAMES.get(organisation, ()),
              *official_words().get(organisation, ()))
     return any(name in text for name in names)
+
+
+_PROVINCES = tuple("""北京 天津 上海 重庆 河北 山西 辽宁 吉林 黑龙江 江苏 浙江 安徽 福建 江西 山东 河南 湖北 湖南 广东 海南 四川
+    贵州 云南 陕西 甘肃 青海 台湾 内蒙古 广西 西藏 宁夏 新疆 香港 澳门""".split())
+
+
+def _another_province(place: str, title: str) -> bool:
+    """"重庆…" asked of "关于湖北省在温家宝总理考察工作时所提问题…的函": the title is about another province."""
+    stem = _place_stem(place)
+    named = [p for p in _PROVINCES if p in title]
+    return stem in _PROVINCES and bool(named) and stem not in named
 
 
 def years_in(text: str) -> set[str]:
