@@ -12,11 +12,11 @@ from pathlib import Path
 from dataclasses import replace
 
 from assistant.answers.answer import (
-    EXTRACTIVE_NOTICE, REFUSAL, Question, answer_stream, compose_extractive, final, is_followup, plan_answer,
+    EXTRACTIVE_NOTICE, REFUSAL, Question, answer_stream, compose_extractive, content_terms, final, is_followup, plan_answer,
     resolve_followup,
 )
 from assistant.config import load_settings
-from assistant.answers.evidence import asked_figure, passage_units, quotable
+from assistant.answers.evidence import asked_figure, passage_units, quotable, term_credit
 from assistant.answers.specifics import question_specifics
 from assistant.answers.citations import parse_markers
 from assistant.models import SearchFilters, SearchHit, User, filters_for
@@ -204,6 +204,55 @@ def test_what_a_question_asks_for():
     assert asked_figure("老年节是哪一天？") is None
 
 
+def test_how_figures_are_stated():
+    assert asked_figure("江州大概有多少家做直播带货的？").found_in("我市已有食品类直播带货主体3000余家")
+    assert asked_figure("审核时间一般要留多少个工作日？").found_in("审核时间一般不少于5个工作日")
+    assert asked_figure("联席会议由几个部门组成？").found_in("由教育、人力资源社会保障、发展改革、财政、税务等单位组成")
+    assert not asked_figure("联席会议由几个部门组成？").found_in("联席会议由教育部牵头")
+    assert asked_figure("中央储备粮的规模是多少吨？").measure == "吨"
+
+
+def test_everyday_words_count_as_the_official_ones():
+    assert term_credit("照片", "请上传本人相片") > 0.5 and term_credit("社保费", "欠缴社会保险费的") > 0.5
+    assert term_credit("工作日内", "10个工作日") > 0.5  # "工作日内" is 工作日
+    assert term_credit("补贴", "给予一次性奖励") == 0  # an everyday word leads, not every neighbour
+    assert "书要" not in content_terms("告诫书要送给谁？") and "告诫" in content_terms("告诫书要送给谁？")
+    assert "有效期" in content_terms("现行办法有效期到什么时候？") and "最低生活保障" in content_terms("最低生活保障标准是多少")
+    assert "不扰" in content_terms("“无事不扰”清单纳入多少家企业？")  # a quoted name is kept whole
+
+
+def test_a_title_about_another_year_or_province_does_not_answer():
+    notice = replace(hit(1, "七、国庆节：10月1日至7日放假调休，共7天。一、元旦：2018年12月30日至2019年1月1日放假调休。",
+                         doc="n", similarity=0.93), title="国务院办公厅关于2019年部分节假日安排的通知", year=2018)
+    plan = plan_answer(q("2018年国庆节放假调休是怎么安排的？"), [notice], {}, threshold=0.85)
+    assert plan.refused or any("2018年" in c for c in plan.caveats)
+    hubei = replace(hit(1, "2003年10月，温家宝总理赴重庆市、湖北省考察。现将有关情况函复如下：一、关于建设项目问题。",
+                        doc="h", similarity=0.93), title="国务院办公厅关于湖北省在温家宝总理考察工作时所提问题和建议办理情况的函")
+    plan = plan_answer(q("温家宝总理到重庆考察时，重庆市提出的问题和建议是怎么函复的？"), [hubei], {}, threshold=0.85)
+    assert plan.refused or any("重庆" in c for c in plan.caveats)
+
+
+def test_a_figure_of_another_year_or_of_something_else_is_not_the_answer():
+    tourism = replace(hit(1, "近年来，江州乡村旅游快速发展，2023年乡村旅游接待游客1600万人次。", doc="t", similarity=0.93),
+                      title="以文旅融合赋能乡村全面振兴", year=2024)
+    plan = plan_answer(q("江州市2024年乡村旅游一共接待了多少游客？"), [tourism], {}, threshold=0.85)
+    assert plan.refused or any("2024年" in c for c in plan.caveats)
+    assert not plan_answer(q("江州市2023年乡村旅游一共接待了多少游客？"), [tourism], {}, threshold=0.85).caveats
+    fund = replace(hit(1, "国家融资担保基金再担保业务收费原则上不高于0.5%，单户担保金额500万元以上。", doc="f",
+                       similarity=0.93), title="关于有效发挥政府性融资担保基金作用的指导意见")
+    plan = plan_answer(q("国家融资担保基金的注册资本是多少？", 注册资本=5.0), [fund], {}, threshold=0.85)
+    assert plan.refused or any("注册资本" in c for c in plan.caveats)
+
+
+def test_a_law_named_without_brackets_must_be_the_one_quoted():
+    other = replace(hit(1, "第七十五条 县级以上地方人民政府劳动行政部门实施监督检查时，有权查阅有关材料。", doc="a",
+                        similarity=0.92), title="中华人民共和国劳动合同法")
+    named = replace(hit(2, "第二十五条 各级人民政府创造公平就业的环境，消除就业歧视。", doc="b", similarity=0.92),
+                    title="中华人民共和国就业促进法")
+    plan = plan_answer(q("就业促进法第七十五条规定了什么？"), [other, named], {}, threshold=0.85)
+    assert plan.refused or any("就业促进法" in c or "第七十五条" in c for c in plan.caveats)
+
+
 def test_items_of_a_reply_formula_stand_alone():
     item = "一、同意广东省气象局与香港天文台合建3个自动气象站；与澳门地球物理气象台合建2个自动气象站。"
     text = f"你局《关于合建气象站网的请示》收悉。经国务院批准，现函复如下：\n{item}\n二、气象站网组建中的具体事宜，请中国气象局商定。"
@@ -213,6 +262,9 @@ def test_items_of_a_reply_formula_stand_alone():
 
 def test_ordinals_and_question_words_as_specifics():
     assert "第六次" in question_specifics("国务院第六次大督查表扬了哪些地方？").numbers
+    assert not question_specifics("专利代理师第一次执业要备案吗？").numbers  # "for the first time"
+    assert not question_specifics("基层工会委员会一届任期几年？").numbers and "十届" in question_specifics(
+        "十届全国人大四次会议第7264号建议").numbers
     assert "第三批" in question_specifics("广州2024年第三批公租房推出了哪些房源？").numbers
     assert not question_specifics("法律上多大年纪算老年人？").places
 
