@@ -456,6 +456,18 @@ def candidate_units(hits: Sequence[SearchHit], texts: Mapping[str, str], passage
     return units
 
 
+GENRE_BONUS = 0.1  # "提案里说…" is answered from the proposal, "答复说…" from the reply
+_GENRE_CUES = (("reply", re.compile(r"答复|复函|函复|办理情况|办理结果")), ("proposal", re.compile(r"提案")),
+               ("social_report", re.compile(r"社情民意")), ("speech", re.compile(r"发言|讲话")),
+               ("consultation", re.compile(r"协商议事|协商会|协商情况")))
+
+
+def genre_asked(question: str) -> str | None:
+    """The kind of document a question says it asks about, if it says: a reply before a proposal
+    ("关于…的提案，住建局答复说…" asks the reply)."""
+    return next((genre for genre, cue in _GENRE_CUES if cue.search(question)), None)
+
+
 NEW_TERMS_SHARE = 0.15  # …and only when what it adds weighs this share of the question
 NAMED_DOCUMENT_BONUS = 0.3  # a question that names a document by its 文号 or 《title》 is answered from it
 MIN_OWN = 0.12  # a further unit must itself say something the question asks about
@@ -476,6 +488,7 @@ def choose(hits: Sequence[SearchHit], units: Sequence[Unit], terms: Mapping[str,
     about = {doc: subject_title(h, (texts or {}).get(doc, "")) for doc, h in firsts_of.items()}
     wants = question_wants(question)
     q_bigrams = _bigrams(question)
+    genre = genre_asked(question)
     scored = []
     for unit in units:
         hit = hits[unit.hit]
@@ -486,6 +499,7 @@ def choose(hits: Sequence[SearchHit], units: Sequence[Unit], terms: Mapping[str,
         relevance = 0.7 * titled + 0.3 * coverage(terms, context + unit.text) + 0.04 / (unit.hit + 1)
         relevance += sum(NAMED_DOCUMENT_BONUS if "〔" in b else 0.05 for b in boost if b in context)
         relevance += sum(NAMED_DOCUMENT_BONUS for b in boost if b.startswith("《") and b.strip("《》") in hit.title)
+        relevance += GENRE_BONUS if hit.genre == genre else 0.0
         scored.append((relevance, own, unit))
     scored.sort(key=lambda item: -item[0])
     best_relevance, best_own, best = scored[0]
