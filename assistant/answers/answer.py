@@ -139,7 +139,7 @@ def content_terms(question: str) -> list[str]:
     quoted = "".join(_QUOTED.findall(question))  # a name in quotes ("无事不扰") is kept as the member wrote it
     return [t for t in query_terms(question) if t not in _NOT_TOPIC and t not in STOPWORDS and t not in _SPOKEN
             and not (_SPOKEN_SHAPE.search(t) and not t.isascii() and not _is_word(t))
-            and (t in quoted or not _is_cut_across(t))]
+            and (t in quoted or not _is_cut_across(t)) and not (len(t) <= 4 and _ASKING.search(t))]
 
 
 _QUOTED = re.compile(r"[“\"「『]([^”\"」』]{2,30})[”\"」』]")
