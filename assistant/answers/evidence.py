@@ -88,6 +88,8 @@ class AskedFigure:
             return bool(re.search(r"\d|[一二三四五六七八九十百千两]+[^\s，。；、]{0,3}", text))
         if self.measure.split("|")[0] in _COUNTED and _ENUMERATION.search(text):
             return True  # "由几个部门组成" is answered by naming them
+        if self.measure == _TIME_SPAN and re.search(r"每(?:周|月|年|日|天|季度|学期)", text):
+            return True  # "多长时间举行一次" is answered by "每周举行一次"
         share = "|百分之" if "%" in self.measure else ""  # "税率为百分之十"
         return bool(re.search(rf"{_NUMBER}\s*(?:余|多)?(?:万|亿)?(?:余|多)?个?(?:{self.measure}){share}", text))
 
@@ -248,6 +250,23 @@ WHOLE_ARTICLE = 320  # an article up to this long is quoted whole
 WHOLE_ITEM = 150  # …and a numbered item ("七、国庆节：…共7天。9月29日、10月12日上班。") up to this long
 
 
+def _article_end(text: str, line_end: int) -> int:
+    """Where the article whose first line ends at ``line_end`` ends: before the next article, chapter,
+    heading or blank line (paragraphs that start like an item stay with it)."""
+    stop, pos = line_end, line_end + 1
+    while pos < len(text):
+        nxt_end = text.find("\n", pos)
+        nxt_end = len(text) if nxt_end < 0 else nxt_end
+        line = text[pos:nxt_end]
+        if (not line.strip() or _ARTICLE_START.match(line) or _SECTION_START.match(line) or line.startswith("#")
+                or (is_bare_heading(line) and not _ITEM_START.match(line))):
+            break
+        stop, pos = nxt_end, nxt_end + 1
+        if stop - line_end > WHOLE_ARTICLE:
+            break
+    return stop
+
+
 def passage_units(hit_index: int, text: str, start: int, end: int, title: str = "") -> list[Unit]:
     """The quotable units of the passage ``text[start:end]`` (``text`` being the whole document)."""
     units: list[Unit] = []
@@ -275,6 +294,12 @@ def passage_units(hit_index: int, text: str, start: int, end: int, title: str = 
                     break  # not a list item: a heading ("一、总体要求") opens the next section
                 stop, pos = nxt_end, nxt_end + 1
             if stop > b and quotable(text[a:stop], title):  # else ("…收悉。现函复如下：") its items stand alone
+                units.append(Unit(hit_index, text[a:stop], a, stop))
+                skip_until = stop
+                continue
+        if _ARTICLE_START.match(line):
+            stop = _article_end(text, b)  # an article's further paragraphs (款) belong to it
+            if stop - a <= WHOLE_ARTICLE:
                 units.append(Unit(hit_index, text[a:stop], a, stop))
                 skip_until = stop
                 continue
