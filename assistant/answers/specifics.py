@@ -29,6 +29,7 @@ _GENERIC_PLACES = frozenset("""本市 全市 我市 市区 城区 小区 社区 
     县区 市县 省市 城市 农村 城乡 乡镇 各省 各市 各区 各地 当地 外地 本地 国内 境内 境外 全国 中国 国家""".split())
 _QUESTION_WORD = re.compile(r"多少|多大|多久|多长|几|哪|什么|怎|啥")
 _VERB_BEFORE_PLACE = re.compile(r"^[来去到在从往回至赴]")  # "来江州" as jieba sometimes cuts it
+_KIND_OF_BUSINESS = re.compile(r"[\u4e00-\u9fff]{2}(?:公司|银行)")  # "保险公司", "物业公司": a kind, not a name
 _ORG_SUFFIX = re.compile(r"(?:局|委员会|委|厅|办公室|中心|公司|银行|协会|学会|大学|学院|医院)$")
 
 
@@ -102,7 +103,8 @@ def question_specifics(question: str) -> Specifics:
         if flag == "ns" and not _ORG_SUFFIX.search(word):
             places.append(_VERB_BEFORE_PLACE.sub("", word) if len(word) >= 3 else word)
         elif flag == "nt" or (flag.startswith("n") and _ORG_SUFFIX.search(word) and len(word) >= 4):
-            organisations.append(word)
+            if not _KIND_OF_BUSINESS.fullmatch(word):
+                organisations.append(word)
     targets = tuple(y for y in years if re.search(rf"到\s*{y}|{y}\s*年(?:底|末|前)", question))
     return Specifics(tuple(years), targets, tuple(dict.fromkeys(places)), tuple(dict.fromkeys(numbers)),
                      tuple(dict.fromkeys(titles)), tuple(dict.fromkeys(organisations)))
