@@ -218,6 +218,10 @@ def plan_answer(question: Question, hits: Sequence[SearchHit], texts: Mapping[st
         absent += [y for y in _years_of_other_figures(question.text, figure, wanted.years, evidence) if y not in absent]
         best = hits[evidence.units[0].hit]
         no_figure = _unsaid_measures(question, figure, wanted, f"{best.title} {texts.get(best.doc_id, best.text)}")
+        counted = _counted(question, figure)
+        if not no_figure and counted and not any(figure.found_in(u.text) and term_credit(counted, f"{hits[u.hit].title} {u.text}")
+                                                 for u in evidence.units):
+            no_figure = [figure.label + counted]  # "多少个充电棚": no quoted sentence counts 充电棚
     if not absent and not no_figure:
         return Plan(evidence, False, backing)
     rest = {t: w for t, w in question.weights.items() if not any(t in a or a in t for a in absent)}
@@ -270,9 +274,24 @@ def _unsaid_measures(question: Question, figure, wanted, document: str) -> list[
             and is_noun(t) and term_credit(t, document) == 0][:1]
 
 
+_COUNT_MEASURE = re.compile(r"[个家项人名份起件套辆张座所户条批]$")
+
+
+def _counted(question: Question, figure) -> str | None:
+    """What the figure asked for counts, when the question says it right after ("多少家长者饭堂",
+    "多少个电动自行车集中充电棚" → 充电棚): the last term before the clause ends."""
+    text = question.text
+    at = text.find(figure.label)
+    if at < 0 or not _COUNT_MEASURE.search(figure.label):
+        return None  # durations, amounts of money and shares are not counts of something
+    after = re.split(r"[，,？?；;。！!、]", text[at + len(figure.label) :])[0]
+    found = [(after.rfind(t), t) for t in question.weights if t in after and t not in _KINDS_OF_FIGURE]
+    return max(found)[1] if found else None
+
+
 # Nouns that say what kind of figure is asked ("比例是多少"), not what it is a figure of.
 _KINDS_OF_FIGURE = frozenset("""比例 比重 占比 数量 数额 金额 额度 标准 时间 期限 时限 费用 人数 幅度 规模 总量 总额 水平 上限 下限
-    面积 时长 年限 次数 天数 个数 多少 数字 数目 价格 价钱 单价 费率 税率 利率""".split())
+    面积 时长 年限 次数 天数 个数 多少 数字 数目 价格 价钱 单价 费率 税率 利率 以内 以上 以下 左右""".split())
 MEASURED_TERM_WEIGHT = 3.0  # a rarer word than 政府 or 企业
 
 
