@@ -568,6 +568,8 @@ def choose(hits: Sequence[SearchHit], units: Sequence[Unit], terms: Mapping[str,
     figure = asked_figure(question)
     if figure and not figure.found_in(" ".join(u.text for u in chosen)):
         chosen += _figure_unit(figure, scored, chosen, hits, best_own)
+    for part in clauses(question):
+        chosen += _part_figure_unit(part, terms, scored, chosen, hits, about)
     passages = list(dict.fromkeys(u.hit for u in chosen))
     evidence_text = " ".join(f"{hits[i].title} {hits[i].heading} {hits[i].text}" for i in passages)
     evidence_text += " " + " ".join(u.text for u in chosen)
@@ -590,6 +592,30 @@ def _figure_unit(figure: AskedFigure, scored: Sequence[tuple[float, float, Unit]
             return [unit]
     return []
 
+
+def _part_figure_unit(part: str, terms: Mapping[str, float], scored: Sequence[tuple[float, float, Unit]],
+                      chosen: Sequence[Unit], hits: Sequence[SearchHit], about: Mapping[str, str]) -> list[Unit]:
+    """For one part of a question that asks its own figure ("…使用率到了多少？"), the unit of the best
+    document that states that kind of figure and best matches the part, when no chosen unit does."""
+    figure = asked_figure(part)
+    own_terms = {t: w for t, w in terms.items() if t in part}
+    if not figure or not own_terms:
+        return []
+    wants, grams = question_wants(part), _bigrams(part)
+    best_doc = hits[chosen[0].hit].doc_id
+
+    def fit(unit: Unit) -> float:
+        return score_unit(unit.text, own_terms, grams, wants, about[hits[unit.hit].doc_id])
+
+    if any(figure.found_in(u.text) and fit(u) >= PART_FIGURE_FIT for u in chosen):
+        return []
+    candidates = [(fit(u), u) for _, _, u in scored if hits[u.hit].doc_id == best_doc and u not in chosen
+                  and figure.found_in(u.text) and not any(_overlaps(u, other, hits) for other in chosen)]
+    best = max(candidates, key=lambda c: c[0], default=None)
+    return [best[1]] if best and best[0] >= PART_FIGURE_FIT else []
+
+
+PART_FIGURE_FIT = 0.6  # how well a unit must match a part of the question to be quoted for its figure
 
 _QUANTITY = re.compile(r"\d+(?:\.\d+)?\s*(万元|亿元|元|%|个工作日|工作日|天|台|户|人)")
 
