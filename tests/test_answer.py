@@ -253,6 +253,42 @@ def test_a_law_named_without_brackets_must_be_the_one_quoted():
     assert plan.refused or any("就业促进法" in c or "第七十五条" in c for c in plan.caveats)
 
 
+def test_an_article_is_quoted_with_its_paragraphs():
+    text = ("第二十四条 停车场应当设置无障碍停车位，并设置显著标志标识。\n无障碍停车位优先供肢体残疾人驾驶或者乘坐的机动车使用。\n"
+            "第二十五条 公共交通运输工具应当逐步达到无障碍设施的要求。")
+    units = [u.text for u in passage_units(0, text, 0, len(text))]
+    assert units[0].endswith("乘坐的机动车使用。") and units[1].startswith("第二十五条")
+
+
+def test_a_count_must_count_what_was_asked():
+    report = replace(hit(1, "平台算法不断压缩配送时间，市总工会对1200名骑手的调研显示，2024年全市涉及外卖骑手的交通事故同比上升。",
+                        doc="r", similarity=0.93), title="关于加强外卖骑手劳动权益保障的提案")
+    plan = plan_answer(q("2024年江州外卖骑手交通事故造成了多少人死亡？", 死亡=5.0), [report], {}, threshold=0.85)
+    assert plan.refused or plan.caveats
+    plan = plan_answer(q("市总工会调研了多少名骑手？"), [report], {}, threshold=0.85)
+    assert not plan.refused and not plan.caveats
+
+
+def test_a_question_naming_the_kind_of_document_is_answered_from_it():
+    proposal = replace(hit(1, "我市网络订餐入网商户约2.3万家，一个市场监管所平均要监管2000余户。", doc="p", similarity=0.91),
+                       title="关于加强网络订餐食品安全监管的提案", genre="proposal")
+    reply = replace(hit(2, "我局核查网络订餐入网商户2.1万家，下架幽灵外卖商户536家。", doc="r", similarity=0.92),
+                    title="市场监督管理局关于第0102号提案的答复", genre="reply")
+    text, _ = compose_extractive(q("何静怡委员的提案里，江州网络订餐入网商户有多少家？"), [reply, proposal], {})
+    assert "2.3万家" in text.split("\n")[1]
+    text, _ = compose_extractive(q("市场监管局答复说网络订餐入网商户核查了多少家？"), [reply, proposal], {})
+    assert "2.1万家" in text.split("\n")[1]
+
+
+def test_each_part_asking_a_figure_gets_one():
+    document = ("一、开展清网行动\n我局开展网络订餐清网专项行动，下架幽灵外卖商户536家。\n"
+                "二、推行食品安全封签\n我局联合商务部门推行外卖食品安全封签，目前全市外卖封签使用率已超过90%。\n"
+                "三、加强宣传\n我局通过多种渠道宣传食品安全知识。")
+    passage = replace(hit(1, document, doc="reply"), start=0, end=len(document), title="市场监督管理局关于网络订餐提案的答复")
+    text, _ = compose_extractive(q("清网行动下架了多少家幽灵外卖？外卖食品安全封签使用率到了多少？"), [passage], {"reply": document})
+    assert "536家" in text and "90%" in text
+
+
 def test_items_of_a_reply_formula_stand_alone():
     item = "一、同意广东省气象局与香港天文台合建3个自动气象站；与澳门地球物理气象台合建2个自动气象站。"
     text = f"你局《关于合建气象站网的请示》收悉。经国务院批准，现函复如下：\n{item}\n二、气象站网组建中的具体事宜，请中国气象局商定。"
