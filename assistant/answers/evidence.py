@@ -487,6 +487,18 @@ _GENRE_CUES = (("reply", re.compile(r"答复|复函|函复|办理情况|办理�
                ("consultation", re.compile(r"协商议事|协商会|协商情况")))
 
 
+_TITLE_TAIL = re.compile(r"(?:》)?(?:的)?(?:通知|意见|决定|函)?$")
+
+
+def _named_bonus(name: str, title: str) -> float:
+    """A document named in the question leads: fully when it *is* that document (its title ends with the
+    name: "…关于印发广州市公共租赁住房管理办法的通知"), half when it only mentions it (its 实施条例, a 解读)."""
+    if name not in title:
+        return 0.0
+    core = _TITLE_TAIL.sub("", title.replace("《", "").replace("》", ""))
+    return NAMED_DOCUMENT_BONUS if core.endswith(name) else NAMED_DOCUMENT_BONUS / 2
+
+
 def genre_asked(question: str) -> str | None:
     """The kind of document a question says it asks about, if it says: a reply before a proposal
     ("关于…的提案，住建局答复说…" asks the reply)."""
@@ -523,7 +535,7 @@ def choose(hits: Sequence[SearchHit], units: Sequence[Unit], terms: Mapping[str,
         own += 0.1 * sum(1 for b in boost if b in unit.text)
         relevance = 0.7 * titled + 0.3 * coverage(terms, context + unit.text) + 0.04 / (unit.hit + 1)
         relevance += sum(NAMED_DOCUMENT_BONUS if "〔" in b else 0.05 for b in boost if b in context)
-        relevance += sum(NAMED_DOCUMENT_BONUS for b in boost if b.startswith("《") and b.strip("《》") in hit.title)
+        relevance += sum(_named_bonus(b.strip("《》"), hit.title) for b in boost if b.startswith("《"))
         relevance += GENRE_BONUS if hit.genre == genre else 0.0
         scored.append((relevance, own, unit))
     scored.sort(key=lambda item: -item[0])
