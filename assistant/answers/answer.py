@@ -215,10 +215,11 @@ def plan_answer(question: Question, hits: Sequence[SearchHit], texts: Mapping[st
     stated = [u.text for u in evidence.units if not wanted.all() or hits[u.hit].doc_id == answering]
     no_figure = [figure.label] if figure and not figure.found_in(" ".join(stated)) else []
     if figure and not no_figure:
-        absent += [y for y in _years_of_other_figures(question.text, figure, wanted.years, evidence) if y not in absent]
+        counted = _counted(question, figure)
+        absent += [y for y in _years_of_other_figures(question.text, figure, wanted.years, evidence, counted)
+                   if y not in absent]
         best = hits[evidence.units[0].hit]
         no_figure = _unsaid_measures(question, figure, wanted, f"{best.title} {texts.get(best.doc_id, best.text)}")
-        counted = _counted(question, figure)
         if not no_figure and counted and not any(figure.found_in(u.text) and term_credit(counted, f"{hits[u.hit].title} {u.text}")
                                                  for u in evidence.units):
             no_figure = [figure.label + counted]  # "多少个充电棚": no quoted sentence counts 充电棚
@@ -235,10 +236,12 @@ def plan_answer(question: Question, hits: Sequence[SearchHit], texts: Mapping[st
     return Plan(evidence, False, backing, tuple(caveats), tuple(absent + no_figure))
 
 
-def _years_of_other_figures(question: str, figure, years: Sequence[str], evidence: Evidence) -> list[str]:
+def _years_of_other_figures(question: str, figure, years: Sequence[str], evidence: Evidence,
+                            counted: str | None = None) -> list[str]:
     """The asked years for which every quoted sentence stating the figure names another year instead:
     "2023年乡村旅游接待游客1600万人次" does not answer "2024年接待了多少游客"."""
-    stating = [u.text for u in evidence.units if figure.found_in(u.text) and _FIGURE.search(u.text)]
+    stating = [u.text for u in evidence.units if figure.found_in(u.text) and _FIGURE.search(u.text)
+               and (not counted or term_credit(counted, u.text))]  # a count of what was asked
     if not stating or any(year in t for t in stating for year in years):
         return []  # "1996年…报告说，1995年发生了多少次": one of the years asked is the figure's
     return [f"{year}年" for year in years if not _names_document(question, year)

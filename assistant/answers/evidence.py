@@ -86,8 +86,8 @@ class AskedFigure:
     def found_in(self, text: str) -> bool:
         if not self.measure:
             return bool(re.search(r"\d|[一二三四五六七八九十百千两]+[^\s，。；、]{0,3}", text))
-        if self.measure.split("|")[0] in _COUNTED and _ENUMERATION.search(text):
-            return True  # "由几个部门组成" is answered by naming them
+        if self.label.startswith("几") and self.measure.split("|")[0] in _COUNTED and _ENUMERATION.search(text):
+            return True  # "由几个部门组成" is answered by naming them (a few, not "多少")
         if self.measure == _TIME_SPAN and re.search(r"每(?:周|月|年|日|天|季度|学期)", text):
             return True  # "多长时间举行一次" is answered by "每周举行一次"
         share = "|百分之" if "%" in self.measure else ""  # "税率为百分之十"
