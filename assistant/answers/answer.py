@@ -285,8 +285,8 @@ def _counted(question: Question, figure) -> str | None:
     "多少个电动自行车集中充电棚" → 充电棚): the last term before the clause ends."""
     text = question.text
     at = text.find(figure.label)
-    if at < 0 or not _COUNT_MEASURE.search(figure.label):
-        return None  # durations, amounts of money and shares are not counts of something
+    if at < 0 or not (_COUNT_MEASURE.search(figure.label) or not figure.measure):
+        return None  # durations, amounts of money and shares are not counts of something ("多少游客" is)
     after = re.split(r"[，,？?；;。！!、]", text[at + len(figure.label) :])[0]
     found = [(after.rfind(t), t) for t in question.weights if t in after and t not in _KINDS_OF_FIGURE]
     return max(found)[1] if found else None
