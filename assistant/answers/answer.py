@@ -20,7 +20,7 @@ from assistant.answers.evidence import (Evidence, Unit, asked_figure, candidate_
                                         term_credit)
 from assistant.answers.llm import ChatModel, Message, ModelUnavailable, fill, load_prompt, source_block
 from assistant.models import SearchHit, Source
-from assistant.answers.specifics import is_noun, laws_named, years_in, missing, question_specifics
+from assistant.answers.specifics import is_noun, laws_named, title_named, years_in, missing, question_specifics
 from assistant.index.tokenize import STOPWORDS, _jieba, query_terms
 
 REFUSAL = "未在文库中找到能够回答该问题的依据。"
@@ -145,7 +145,7 @@ def content_terms(question: str) -> list[str]:
 _QUOTED = re.compile(r"[“\"「『]([^”\"」』]{2,30})[”\"」』]")
 
 
-_FUNCTION_EDGE = re.compile(r"^[要个去会能得被把让给都也就才还又内里上下来不没很太再]|[要个去会能得被把让给都也就才还又内里来]$")
+_FUNCTION_EDGE = re.compile(r"^[要个去会能得被把让给都也就才还又内里上下来不没很太再它他她]|[要个去会能得被把让给都也就才还又内里来]$")
 
 
 def _is_cut_across(term: str) -> bool:
@@ -162,7 +162,7 @@ def _is_word(term: str) -> bool:
     return len(term) >= 4 or (len(term) == 3 and bool(_jieba().FREQ.get(term)))
 
 
-_ASKING = re.compile(r"几|啥|哪|什么|怎|多少|多大|多久|多长|多高")
+_ASKING = re.compile(r"几|啥|哪|谁|什么|怎|多少|多大|多久|多长|多高")
 
 
 @dataclass(frozen=True)
@@ -204,7 +204,10 @@ def plan_answer(question: Question, hits: Sequence[SearchHit], texts: Mapping[st
         return Plan(evidence, True, 0.0)
     similarity = max(h.similarity for h in hits[:SUPPORT_HITS])
     backing = support(similarity, evidence.coverage)
-    if backing < threshold or evidence.coverage < min_coverage:
+    # a question that names the law or document it asks about, answered from that document, is not refused
+    # for asking in everyday words ("商铺门口用高音喇叭…噪声污染防治法允许吗")
+    named = any(title_named(t, hits[evidence.hits[0]].title) for t in wanted.titles)
+    if backing < threshold or (evidence.coverage < min_coverage and not named):
         return Plan(evidence, True, backing)
     chosen = [hits[i] for i in evidence.hits]
     absent, quoted, answering = _absent_specifics(wanted, question.weights, evidence, hits, texts)
