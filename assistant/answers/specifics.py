@@ -155,7 +155,10 @@ def missing(specifics: Specifics, evidence: str, documents: str = "", title: str
     absent = []
     for year in specifics.years:
         found = year in (whole if year in specifics.targets else plain)
-        if not found or not _covers(title_years(title), year):
+        # a title's year rules unless the quoted text speaks of the year asked ("1996年，我国共发生…"),
+        # not merely of a day in it ("2018年12月30日至2019年1月1日放假")
+        spoken_of = re.search(rf"{year}年(?!\d{{1,2}}月)", _BOOK_TITLE.sub("", plain))  # not a cited 《title》
+        if not found or not (_covers(title_years(title), year) or spoken_of):
             absent.append(f"{year}年")
     for place in specifics.places:
         if _place_stem(place) not in whole or _another_province(place, title):
