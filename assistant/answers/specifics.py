@@ -167,7 +167,7 @@ def missing(specifics: Specifics, evidence: str, documents: str = "", title: str
         if _plain(number) not in (own if "〔" in number else plain):
             absent.append(number)
     for name in specifics.titles:
-        if not _title_found(name, plain):
+        if not _title_found(name, own):  # the document itself, not one it cites ("计划出台《…办法》")
             absent.append(f"《{name}》")
     for organisation in specifics.organisations:
         if not _named(organisation, whole):
