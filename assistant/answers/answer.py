@@ -216,6 +216,7 @@ def plan_answer(question: Question, hits: Sequence[SearchHit], texts: Mapping[st
     # with specifics asked, the figure must come from the document that has them ("广州…多少钱" is not
     # answered by 江州's figure quoted next to a Guangzhou page that gives none)
     stated = [u.text for u in evidence.units if not wanted.all() or hits[u.hit].doc_id == answering]
+    stated += list(dict.fromkeys(hits[u.hit].title for u in evidence.units))  # the answer names them too
     no_figure = [figure.label] if figure and not figure.found_in(" ".join(stated)) else []
     if figure and not no_figure:
         counted = _counted(question, figure)

@@ -84,8 +84,9 @@ class AskedFigure:
     measure: str
 
     def found_in(self, text: str) -> bool:
-        if not self.measure:
-            return bool(re.search(r"\d|[一二三四五六七八九十百千两]+[^\s，。；、]{0,3}", text))
+        if not self.measure:  # any number of something ("1.4万人", "三千余名"), not "十四届" or "一是"
+            return bool(re.search(r"\d|[一二三四五六七八九十百千两]+(?:余|多)?(?:万|亿|千|百)?(?:余|多)?"
+                                  rf"(?:{_MEASURE_WORDS}|张|批|辆|套|间|块|亩|份|起|件|座|栋|吨|位|只|头|种|类|人次|倍|届|期|轮)", text))
         if self.label.startswith("几") and self.measure.split("|")[0] in _COUNTED and _ENUMERATION.search(text):
             return True  # "由几个部门组成" is answered by naming them (a few, not "多少")
         if self.measure == _TIME_SPAN and re.search(r"每(?:周|月|年|日|天|季度|学期)", text):
