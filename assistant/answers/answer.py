@@ -277,7 +277,7 @@ def _unsaid_measures(question: Question, figure, wanted, document: str) -> list[
         if tail:
             named.append(tail)
             after = after[len(tail) :]
-    return [t for t in named if t not in _KINDS_OF_FIGURE and question.weights[t] >= MEASURED_TERM_WEIGHT
+    return [t for t in named if t not in _KINDS_OF_FIGURE and not _SCOPE.match(t) and question.weights[t] >= MEASURED_TERM_WEIGHT
             and is_noun(t) and term_credit(t, document) == 0][:1]
 
 
@@ -299,6 +299,7 @@ def _counted(question: Question, figure) -> str | None:
 # Nouns that say what kind of figure is asked ("比例是多少"), not what it is a figure of.
 _KINDS_OF_FIGURE = frozenset("""比例 比重 占比 数量 数额 金额 额度 标准 时间 期限 时限 费用 人数 幅度 规模 总量 总额 水平 上限 下限
     面积 时长 年限 次数 天数 个数 多少 数字 数目 价格 价钱 单价 费率 税率 利率 以内 以上 以下 左右""".split())
+_SCOPE = re.compile(r"^[全每各本该整]")  # "全村有多少户": the scope of the count, not what it counts
 MEASURED_TERM_WEIGHT = 3.0  # a rarer word than 政府 or 企业
 
 

@@ -101,6 +101,8 @@ def asked_figure(question: str) -> AskedFigure | None:
     for match in _ASKS_FIGURE.finditer(question):
         text, unit = match.group(0), match.group(1)
         after = question[match.end() : match.end() + 1]
+        if question[max(0, match.start() - 1) : match.start()] == "哪":
+            continue  # "哪几项", "哪几个地方" ask for a list
         if text in ("多久", "多长时间"):
             return AskedFigure(text, _TIME_SPAN)
         if unit:

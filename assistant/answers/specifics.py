@@ -186,7 +186,13 @@ def _named(organisation: str, text: str) -> bool:
 
     names = (organisation, _org_stem(organisation), *_FULL_NAMES.get(organisation, ()),
              *official_words().get(organisation, ()))
-    return any(name in text for name in names)
+    return any(name in text for name in names) or bool(_abbreviated(_org_stem(organisation)).search(text))
+
+
+def _abbreviated(short: str) -> re.Pattern:
+    """A short name's characters in order inside a full one: "城管局" in "城市管理局", "文旅局" in
+    "文化广电旅游局", "香港特区政府" in "香港特别行政区政府"."""
+    return re.compile("[^，。；、\\s]{0,4}".join(map(re.escape, short)))
 
 
 _PROVINCES = tuple("""北京 天津 上海 重庆 河北 山西 辽宁 吉林 黑龙江 江苏 浙江 安徽 福建 江西 山东 河南 湖北 湖南 广东 海南 四川
@@ -196,7 +202,7 @@ _PROVINCES = tuple("""北京 天津 上海 重庆 河北 山西 辽宁 吉林 �
 def _another_province(place: str, title: str) -> bool:
     """"重庆…" asked of "关于湖北省在温家宝总理考察工作时所提问题…的函": the title is about another province."""
     stem = _place_stem(place)
-    named = [p for p in _PROVINCES if p in title]
+    named = [p for p in _PROVINCES if re.search(rf"{p}(?:省|市|(?:壮族|回族|维吾尔)?自治区|特别行政区)", title)]  # not "西藏班"
     return stem in _PROVINCES and bool(named) and stem not in named
 
 
