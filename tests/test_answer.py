@@ -289,6 +289,35 @@ def test_each_part_asking_a_figure_gets_one():
     assert "536家" in text and "90%" in text
 
 
+def test_a_document_only_cited_is_not_the_one_asked_about():
+    sentence = "我们将推动农村人居环境整治提升，计划2024年底前出台《江州市农村人居环境长效管护办法》，明确村民缴纳卫生费的标准。"
+    document = "江州市农业农村局关于第0061号提案的答复\n" + "一、关于村庄保洁。全市行政村保洁员队伍已实现全覆盖。\n" * 12 + sentence
+    reply = replace(hit(1, sentence, doc="r", similarity=0.95), title="江州市农业农村局关于第0061号提案的答复",
+                    start=len(document) - len(sentence), end=len(document))
+    plan = plan_answer(q("《江州市农村人居环境长效管护办法》对村民缴纳卫生费是怎么规定的？"), [reply], {"r": document},
+                       threshold=0.85)
+    assert plan.refused or any("长效管护办法" in c for c in plan.caveats)
+
+
+def test_short_names_lists_and_mastheads():
+    from assistant.answers.specifics import missing
+
+    assert asked_figure("句容市政协启动了哪几项民主评议？") is None  # a list, not a number
+    wanted = question_specifics("城管局说片区今年新建了几处临时停车场？")
+    assert not missing(wanted, "江州市城市管理局通报，片区新建临时停车场9处。", "江州市城市管理局通报，片区新建临时停车场9处。")
+    xizang = "国务院办公厅转发国家教委关于内地西藏班（校）扩大规模有关问题请示的通知"
+    assert not missing(question_specifics("1995年广东已经落实了多少扩招名额？"), "1995年广东省落实了165名扩招任务", "",
+                       title=xizang)
+    assert not quotable("江州市政协十四届四次会议")
+
+
+def test_a_question_naming_its_law_is_answered_in_everyday_words():
+    law = replace(hit(1, "第六十三条 禁止在商业经营活动中使用高音广播喇叭或者采用其他持续反复发出高噪声的方法进行广告宣传。",
+                      doc="l", similarity=0.93), title="中华人民共和国噪声污染防治法")
+    plan = plan_answer(q("商店门口放大喇叭循环喊促销，噪声污染防治法允不允许？"), [law], {}, threshold=0.85)
+    assert not plan.refused and "高音广播喇叭" in plan.evidence.units[0].text
+
+
 def test_items_of_a_reply_formula_stand_alone():
     item = "一、同意广东省气象局与香港天文台合建3个自动气象站；与澳门地球物理气象台合建2个自动气象站。"
     text = f"你局《关于合建气象站网的请示》收悉。经国务院批准，现函复如下：\n{item}\n二、气象站网组建中的具体事宜，请中国气象局商定。"
