@@ -289,6 +289,15 @@ def test_each_part_asking_a_figure_gets_one():
     assert "536家" in text and "90%" in text
 
 
+def test_a_plan_s_span_of_years_is_checked_against_its_title():
+    plan_hit = replace(hit(1, "到2025年，全市城市内涝治理取得明显成效，建成区排水管网密度达到每平方公里12公里。", doc="p",
+                           similarity=0.93), title="江州市城市内涝治理实施方案（2023—2025年）")
+    assert not plan_answer(q("江州市城市内涝治理实施方案（2023—2025年）要求排水管网密度达到多少？"), [plan_hit], {},
+                           threshold=0.85).refused
+    plan = plan_answer(q("江州市2026—2028年内涝治理的目标是什么？"), [plan_hit], {}, threshold=0.85)
+    assert plan.refused or plan.caveats
+
+
 def test_a_document_only_cited_is_not_the_one_asked_about():
     sentence = "我们将推动农村人居环境整治提升，计划2024年底前出台《江州市农村人居环境长效管护办法》，明确村民缴纳卫生费的标准。"
     document = "江州市农业农村局关于第0061号提案的答复\n" + "一、关于村庄保洁。全市行政村保洁员队伍已实现全覆盖。\n" * 12 + sentence

@@ -220,7 +220,10 @@ def title_years(title: str) -> list[tuple[int, int]]:
 
 
 def _covers(spans: list[tuple[int, int]], year: str) -> bool:
-    return not spans or any(low <= int(year) <= high for low, high in spans)
+    """Whether the title's years cover the year asked ("2019", or a plan's span "2023—2025")."""
+    first, _, last = year.partition("—")
+    asked_low, asked_high = int(first), int(last or first)
+    return not spans or any(low <= asked_high and asked_low <= high for low, high in spans)
 
 
 def _org_stem(organisation: str) -> str:
