@@ -18,7 +18,7 @@ from assistant.index.tokenize import _jieba
 _CN_DIGITS = "一二三四五六七八九十百零〇两"
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*(?:年|年度)")
 _YEAR_RANGE = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*[—\-－~～至到]\s*((?:19|20)\d{2})")
-_ARTICLE = re.compile(rf"第[{_CN_DIGITS}\d]+[条章款]")
+_ARTICLE = re.compile(rf"第[{_CN_DIGITS}\d]+[条章款](?!建议|意见|措施|要求|原则|经验)")  # not "第一条建议"
 _PROPOSAL_NO = re.compile(r"第?\s*(\d{2,5})\s*号(?:提案|建议|议案)?")
 _DOC_NUMBER = re.compile(r"[\u4e00-\u9fff]{1,12}[〔\[［【(（]\s*(\d{4})\s*[〕\]］】)）]\s*第?\s*(\d+)\s*号")
 _SESSION = re.compile(rf"第[{_CN_DIGITS}]+届|(?<![{_CN_DIGITS}每])(?!一届)[{_CN_DIGITS}]+届|[{_CN_DIGITS}]+次(?:全体)?会议")  # 十届 … 五次会议, not "一届任期"
@@ -27,6 +27,7 @@ _BOOK_TITLE = re.compile(r"《([^《》]{4,60})》")
 _PLACE_SUFFIX = re.compile(r"(?:特别行政区|自治区|自治州|自治县|省|市|区|县|州|镇|乡|街道)$")
 _GENERIC_PLACES = frozenset("""本市 全市 我市 市区 城区 小区 社区 地区 全区 本区 辖区 新区 园区 景区 片区 老城区 全省 本省 我省 全县 本县
     县区 市县 省市 城市 农村 城乡 乡镇 各省 各市 各区 各地 当地 外地 本地 国内 境内 境外 全国 中国 国家""".split())
+_NOT_PLACES = frozenset("中考 高考 下半旗".split())  # words jieba tags as places
 _QUESTION_WORD = re.compile(r"多少|多大|多久|多长|几|哪|什么|怎|啥")
 _VERB_BEFORE_PLACE = re.compile(r"^[来去到在从往回至赴]")  # "来江州" as jieba sometimes cuts it
 _KIND_OF_BUSINESS = re.compile(r"[\u4e00-\u9fff]{2}(?:公司|银行)")  # "保险公司", "物业公司": a kind, not a name
@@ -98,14 +99,15 @@ def question_specifics(question: str) -> Specifics:
         word = word.strip()
         if len(word) < 2 or word in _GENERIC_PLACES:
             continue
-        if _QUESTION_WORD.search(word):
+        if _QUESTION_WORD.search(word) or word in _NOT_PLACES:
             continue  # "上多大" tagged as a place
         if flag == "ns" and not _ORG_SUFFIX.search(word):
             places.append(_VERB_BEFORE_PLACE.sub("", word) if len(word) >= 3 else word)
         elif flag == "nt" or (flag.startswith("n") and _ORG_SUFFIX.search(word) and len(word) >= 4):
             if not _KIND_OF_BUSINESS.fullmatch(word):
                 organisations.append(word)
-    targets = tuple(y for y in years if re.search(rf"到\s*{y}|{y}\s*年(?:底|末|前)", question))
+    # a plan's target year ("到2025年") or the year of a dated event ("2003年8月…瓦斯爆炸") is stated once
+    targets = tuple(y for y in years if re.search(rf"到\s*{y}|{y}\s*年(?:底|末|前|\s*\d{{1,2}}\s*月)", question))
     return Specifics(tuple(years), targets, tuple(dict.fromkeys(places)), tuple(dict.fromkeys(numbers)),
                      tuple(dict.fromkeys(titles)), tuple(dict.fromkeys(organisations)))
 

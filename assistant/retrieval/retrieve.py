@@ -8,6 +8,7 @@ receives an internal document from any path. Near-duplicate chunks are collapsed
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Container, Sequence
 from dataclasses import dataclass, field
 
@@ -24,6 +25,7 @@ from assistant.index.tokenize import char_ngrams, word_tokens
 from assistant.ingest.validity import is_in_force
 
 
+_COUNTS = re.compile(r"[一二三四五六七八九十百千两]|岁")  # "一个十三岁" is an age, not a subject
 LONG_TERM = 5  # characters: a term this long that no chunk contains names a subject the library lacks
 MAX_TERM_WEIGHT = 5.0  # IDF cap: one rare word should not outweigh the rest of the question
 ABSENT_TERM_WEIGHT = 3.0  # weight of a term found in no chunk at all
@@ -254,7 +256,7 @@ class Retriever:
             weights[term] = min(idf(found, total), ABSENT_TERM_WEIGHT if found == 0 else MAX_TERM_WEIGHT)
         if not total:
             return weights, []
-        absent = [t for t in weights if len(t) >= LONG_TERM and _is_cjk(t)
+        absent = [t for t in weights if len(t) >= LONG_TERM and _is_cjk(t) and not _COUNTS.search(t)
                   and not all(chunks_with(g) for g in char_ngrams(t) if len(g) == 2 and _is_cjk(g))]
         return weights, absent
 
