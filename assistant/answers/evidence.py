@@ -189,7 +189,7 @@ def quotable(text: str, title: str = "") -> bool:
         return False
     if body.endswith(("：", ":")) and "\n" not in body:
         return False  # a lead-in whose items are missing
-    if _METADATA_LINE.match(body) or _SESSION_LINE.match(body):
+    if _METADATA_LINE.match(body) or _SESSION_LINE.match(body) or _REVISION_HISTORY.match(body):
         return False  # "提案者：市总工会界别委员小组", "江州市政协十四届四次会议"
     if title and _restates_title(re.sub(r"\s", "", body), re.sub(r"\s", "", title)):
         return False  # the masthead, or the title again ("案由：关于…的提案", inside a 通知)
@@ -197,6 +197,8 @@ def quotable(text: str, title: str = "") -> bool:
 
 
 _METADATA_LINE = re.compile(r"^(?:提案者|提案人|提出者|领衔人|联名人|附议人|反映人|报送单位|承办单位|主办单位|协办单位|会办单位)[:：]")
+# a law's or regulation's history under its title: "（1994年1月28日…发布 根据…第一次修订…）"
+_REVISION_HISTORY = re.compile(r"^[（(][^（()）]*\d{4}年[^（()）]*(?:通过|发布|公布|修订|修正)[\s\S]*[）)]$")
 _SESSION_LINE = re.compile(r"^[\u4e00-\u9fff]{0,12}?(?:政协|人大|人民代表大会|政治协商会议)[\u4e00-\u9fff]{0,8}?"
                            r"第?[一二三四五六七八九十]+届[\u4e00-\u9fff]{0,10}?[一二三四五六七八九十]+次(?:全体)?会议$")
 _LABEL = re.compile(r"^[\u4e00-\u9fff]{2,4}[:：]")
