@@ -298,6 +298,15 @@ def test_a_plan_s_span_of_years_is_checked_against_its_title():
     assert plan.refused or plan.caveats
 
 
+def test_what_is_not_a_specific_and_what_is():
+    assert question_specifics("越秀区支持港澳青年创新创业的办法里落户奖金是多少？").places == ("越秀区",)
+    assert not question_specifics("老旧小区加装电梯补助多少？").places
+    assert not question_specifics("她提的第一条建议是什么？").numbers
+    assert not question_specifics("中考高考期间能不能限定噪声活动？").places
+    assert question_specifics("2003年8月阳泉三矿瓦斯爆炸死了多少人？").targets == ("2003",)  # found anywhere in the text
+    assert not quotable("（1994年1月28日国务院令第142号发布 根据2011年7月19日《国务院关于修改〈实施条例〉的决定》第三次修订）")
+
+
 def test_a_document_only_cited_is_not_the_one_asked_about():
     sentence = "我们将推动农村人居环境整治提升，计划2024年底前出台《江州市农村人居环境长效管护办法》，明确村民缴纳卫生费的标准。"
     document = "江州市农业农村局关于第0061号提案的答复\n" + "一、关于村庄保洁。全市行政村保洁员队伍已实现全覆盖。\n" * 12 + sentence
