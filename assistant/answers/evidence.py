@@ -71,6 +71,7 @@ _TIME_SPAN = "天|日|个工作日|工作日|个月|月|年|周|小时|分钟"
 _NUMBER = r"[\d一二三四五六七八九十百千万两半]"
 
 
+_IDENTIFIER = re.compile(r"(?:文号|编号|号码|电话|邮编|代码|网址|账号)[是为]?$")
 _COUNTED = ("个", "家", "项", "所", "条")
 _ENUMERATION = re.compile(r"(?:[^、，,。；：:\s]{1,12}、){3,}[^、，,。；：:\s]{1,12}")  # four names or more
 
@@ -101,8 +102,11 @@ def asked_figure(question: str) -> AskedFigure | None:
     for match in _ASKS_FIGURE.finditer(question):
         text, unit = match.group(0), match.group(1)
         after = question[match.end() : match.end() + 1]
-        if question[max(0, match.start() - 1) : match.start()] == "哪":
-            continue  # "哪几项", "哪几个地方" ask for a list
+        before1 = question[max(0, match.start() - 1) : match.start()]
+        if before1 == "哪" or (text.startswith("几") and before1 in "好十"):
+            continue  # "哪几项" asks for a list; "好几个", "十几个" ask nothing
+        if _IDENTIFIER.search(question[max(0, match.start() - 6) : match.start()]):
+            return None  # "文号是多少", "电话是多少": an identifier, not a figure
         if text in ("多久", "多长时间"):
             return AskedFigure(text, _TIME_SPAN)
         if unit:
@@ -506,6 +510,23 @@ def _named_bonus(name: str, title: str) -> float:
     return NAMED_DOCUMENT_BONUS if core.endswith(name) else NAMED_DOCUMENT_BONUS / 2
 
 
+NAMED_FIRST_SHARE = 0.5  # a named document's best unit leads when at least this relevant
+
+
+def _named_document_first(scored: list[tuple[float, float, Unit]], hits: Sequence[SearchHit],
+                          boost: Sequence[str]) -> None:
+    """A question that names the law or document it asks about ("行政处罚法里…") is answered from it:
+    its best unit goes first unless it is far less relevant than another document's."""
+    names = [b.strip("《》") for b in boost if b.startswith("《")]
+    if not names:
+        return
+    for index, item in enumerate(scored):
+        if any(_named_bonus(name, hits[item[2].hit].title) == NAMED_DOCUMENT_BONUS for name in names):
+            if index and item[0] >= NAMED_FIRST_SHARE * scored[0][0]:
+                scored.insert(0, scored.pop(index))
+            return
+
+
 def genre_asked(question: str) -> str | None:
     """The kind of document a question says it asks about, if it says: a reply before a proposal
     ("关于…的提案，住建局答复说…" asks the reply)."""
@@ -546,6 +567,7 @@ def choose(hits: Sequence[SearchHit], units: Sequence[Unit], terms: Mapping[str,
         relevance += GENRE_BONUS if hit.genre == genre else 0.0
         scored.append((relevance, own, unit))
     scored.sort(key=lambda item: -item[0])
+    _named_document_first(scored, hits, boost)
     best_relevance, best_own, best = scored[0]
     firsts = _clause_bests(question, terms, scored, hits, boost, about)
     passage_best: dict[int, float] = {}
