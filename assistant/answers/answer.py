@@ -341,7 +341,8 @@ def _absent_specifics(wanted, weights: Mapping[str, float], evidence: Evidence, 
         # the best document may say the rest of the question outside the quoted sentences (a salutation
         # "邓明义代表：" says who made the suggestion the title names)
         said = quoted + " " + texts.get(doc, "") if rank == 0 else quoted
-        answers = len(documents) == 1 or coverage(rest, said) >= DOCUMENT_ANSWERS
+        named = any(title_named(t, passages[0].title) for t in wanted.titles)  # the document asked about
+        answers = len(documents) == 1 or named or coverage(rest, said) >= DOCUMENT_ANSWERS
         if not absent and answers:
             return [], quoted, doc
         found.append((absent, quoted, answers, doc))
