@@ -106,6 +106,7 @@ def test_member_asks_in_the_browser_and_sees_cited_sources(chat_url):
             assert cards.first.locator("mark").count() > 0
             cards.first.get_by_text("查看上下文").click()
             expect(cards.first.locator(".source-context")).to_be_visible()
+            expect(log).to_contain_text("不赞同", timeout=30000)  # the answer is complete
 
             box.fill("那第二条具体怎么规定？")  # a follow-up, resolved against the first question
             box.press("Enter")
@@ -133,6 +134,8 @@ def test_caveat_and_refusal_are_shown_plainly_in_the_browser(chat_url):
             expect(log).to_contain_text("深圳市")
             expect(log).to_contain_text("请注意区别")
             expect(log).to_contain_text("[1]")  # the closest document is still quoted, with its source
+            expect(log).to_contain_text("不赞同", timeout=30000)  # the answer is complete: the box takes the next question
+            expect(box).to_be_editable(timeout=30000)
             box.fill("南极科考站的补给船一般什么时候出发？")
             box.press("Enter")
             expect(log).to_contain_text("未在文库中找到能够回答该问题的依据", timeout=30000)
