@@ -191,9 +191,10 @@ def plan_answer(question: Question, hits: Sequence[SearchHit], texts: Mapping[st
     most of what the question is about (IDF-weighted coverage below ``min_coverage``), or when it
     lacks a specific the question names (a year, place, number, title) and little else matches.
     A specific missing from otherwise matching evidence gives an answer with a caveat instead; so
-    does a figure the question asks for ("多少套", "补助多少") that no quoted sentence states, and a
-    long term of the question no passage of the library contains (``absent_terms``, "公共租赁住房").
-    Specifics count only in a document that also says the rest of the question.
+    does a figure the question asks for ("多少套", "补助多少") that the quotes do not give (see
+    ``_figure_gaps``), and a long term of the question no passage of the library contains
+    (``absent_terms``, "公共租赁住房"). Specifics count only in a document that also says the rest of
+    the question, or that the question names.
     """
     if not hits:
         return Plan(Evidence(), True, 0.0)
@@ -213,21 +214,8 @@ def plan_answer(question: Question, hits: Sequence[SearchHit], texts: Mapping[st
     chosen = [hits[i] for i in evidence.hits]
     absent, quoted, answering = _absent_specifics(wanted, question.weights, evidence, hits, texts)
     absent += [t for t in absent_terms if t not in absent]
-    figure = asked_figure(question.text)
-    # with specifics asked, the figure must come from the document that has them ("广州…多少钱" is not
-    # answered by 江州's figure quoted next to a Guangzhou page that gives none)
-    stated = [u.text for u in evidence.units if not wanted.all() or hits[u.hit].doc_id == answering]
-    stated += list(dict.fromkeys(hits[u.hit].title for u in evidence.units))  # the answer names them too
-    no_figure = [figure.label] if figure and not figure.found_in(" ".join(stated)) else []
-    if figure and not no_figure:
-        counted = _counted(question, figure)
-        absent += [y for y in _years_of_other_figures(question.text, figure, wanted.years, evidence, counted)
-                   if y not in absent]
-        best = hits[evidence.units[0].hit]
-        no_figure = _unsaid_measures(question, figure, wanted, f"{best.title} {texts.get(best.doc_id, best.text)}")
-        if not no_figure and counted and not any(figure.found_in(u.text) and term_credit(counted, f"{hits[u.hit].title} {u.text}")
-                                                 for u in evidence.units):
-            no_figure = [figure.label + counted]  # "多少个充电棚": no quoted sentence counts 充电棚
+    other_years, no_figure = _figure_gaps(question, wanted, evidence, hits, texts, answering)
+    absent += [y for y in other_years if y not in absent]
     if not absent and not no_figure:
         return Plan(evidence, False, backing)
     rest = {t: w for t, w in question.weights.items() if not any(t in a or a in t for a in absent)}
@@ -239,6 +227,33 @@ def plan_answer(question: Question, hits: Sequence[SearchHit], texts: Mapping[st
     if no_figure:
         caveats.append(f"所引文件没有给出{no_figure[0]}的具体数字；以下是最接近的内容，请注意区别。")
     return Plan(evidence, False, backing, tuple(caveats), tuple(absent + no_figure))
+
+
+def _figure_gaps(question: Question, wanted, evidence: Evidence, hits: Sequence[SearchHit],
+                 texts: Mapping[str, str], answering: str) -> tuple[list[str], list[str]]:
+    """For a question asking a figure: the years asked that only another year's figure answers, and
+    what the quoted figure fails to be (empty when it answers). It fails when no quoted sentence or
+    title states that kind of figure — from the document about the place or year asked, when one is
+    asked ("广州…多少钱" is not answered by 江州's figure quoted next to a Guangzhou page that gives
+    none); when the document never names what the figure measures ("注册资本是多少"); and when no
+    sentence stating it counts what was asked ("多少个充电棚")."""
+    figure = asked_figure(question.text)
+    if not figure:
+        return [], []
+    stated = [u.text for u in evidence.units if not wanted.all() or hits[u.hit].doc_id == answering]
+    stated += list(dict.fromkeys(hits[u.hit].title for u in evidence.units))  # the answer names them too
+    if not figure.found_in(" ".join(stated)):
+        return [], [figure.label]
+    counted = _counted(question, figure)
+    other_years = _years_of_other_figures(question.text, figure, wanted.years, evidence, counted)
+    best = hits[evidence.units[0].hit]
+    unsaid = _unsaid_measures(question, figure, wanted, f"{best.title} {texts.get(best.doc_id, best.text)}")
+    if unsaid:
+        return other_years, unsaid
+    if counted and not any(figure.found_in(u.text) and term_credit(counted, f"{hits[u.hit].title} {u.text}")
+                           for u in evidence.units):
+        return other_years, [figure.label + counted]
+    return other_years, []
 
 
 def _years_of_other_figures(question: str, figure, years: Sequence[str], evidence: Evidence,
