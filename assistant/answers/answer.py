@@ -16,12 +16,13 @@ from dataclasses import dataclass, replace
 
 from assistant.answers.citations import verify
 from assistant.config import Settings
-from assistant.answers.evidence import (Evidence, Unit, asked_figure, candidate_units, choose, coverage, disagree,
-                                        term_credit)
+from assistant.answers.evidence import (AskedFigure, Evidence, Unit, asked_figure, candidate_units, choose, coverage,
+                                        disagree, term_credit)
 from assistant.answers.llm import ChatModel, Message, ModelUnavailable, fill, load_prompt, source_block
 from assistant.models import SearchHit, Source
-from assistant.answers.specifics import is_noun, laws_named, title_named, years_in, missing, question_specifics
-from assistant.index.tokenize import STOPWORDS, _jieba, query_terms
+from assistant.answers.specifics import (QUESTION_WORD, Specifics, is_noun, laws_named, missing, question_specifics,
+                                        title_named, years_in)
+from assistant.index.tokenize import STOPWORDS, in_dictionary, query_terms
 
 REFUSAL = "未在文库中找到能够回答该问题的依据。"
 EXTRACTIVE_NOTICE = "未配置生成模型：以下为文库原文摘录。"
@@ -128,7 +129,7 @@ _SPOKEN = frozenset("""听说 据说 市里 省里 区里 县里 村里 镇里 �
     怎么办 怎么回事 有没有 能不能 可不可以 是不是 会不会 要不要 不能 不会 不要 一直 从来 总是 老是 根本 到底 究竟 其实 确实 真的
     现在 目前 今年 去年 明年 最近 近年 近来 当前 如今 一年 一天 为啥 啥时候 一个 一种 一下子 分别 各自 一共 总共 合计 文件 规定 内容
     比较 比如 例如 譬如 好几 好多 挺 特别 可能 也许 大概 这么 那么 这么做 因为 所以 如果 但是 虽然 然后 正在 急着 还没
-    想来 两个 几个 一些 常说""".split())
+    想来 两个 几个 常说""".split())
 _DOC_NUMBER_IN_QUESTION = re.compile(r"[\u4e00-\u9fff]{1,8}[〔\[［【(（]\s*\d{4}\s*[〕\]］】)）]\s*第?\s*\d+\s*号")
 _SPOKEN_SHAPE = re.compile(r"^[能最几各都就还这那从咋啥怎多有没也再又才只很太是]|[了过得吗呢吧啊么嘛的着说是]$|几|啥|哪")
 
@@ -140,7 +141,7 @@ def content_terms(question: str) -> list[str]:
     quoted = "".join(_QUOTED.findall(question))  # a name in quotes ("无事不扰") is kept as the member wrote it
     return [t for t in query_terms(question) if t not in _NOT_TOPIC and t not in STOPWORDS and t not in _SPOKEN
             and not (_SPOKEN_SHAPE.search(t) and not t.isascii() and not _is_word(t))
-            and (t in quoted or not _is_cut_across(t)) and not (len(t) <= 4 and _ASKING.search(t))]
+            and (t in quoted or not _is_cut_across(t)) and not (len(t) <= 4 and QUESTION_WORD.search(t))]
 
 
 _QUOTED = re.compile(r"[“\"「『]([^”\"」』]{2,30})[”\"」』]")
@@ -152,18 +153,14 @@ _FUNCTION_EDGE = re.compile(r"^[要个去会能得被把让给都也就才还又
 def _is_cut_across(term: str) -> bool:
     """A piece jieba guessed across two words ("书要" of 告诫书要, "交个" of 交个税, "内去" of 内去办):
     not in its dictionary, with a function character at an edge."""
-    return (not term.isascii() and len(term) <= 3 and not _jieba().FREQ.get(term)
-            and bool(_FUNCTION_EDGE.search(term)))
+    return not term.isascii() and len(term) <= 3 and not in_dictionary(term) and bool(_FUNCTION_EDGE.search(term))
 
 
 def _is_word(term: str) -> bool:
     """A dictionary word of three characters or more ("有效期", "最低生活保障"), not a spoken cut ("最多能")."""
-    if _ASKING.search(term):
+    if QUESTION_WORD.search(term):
         return False  # "哪一天", "多少钱"
-    return len(term) >= 4 or (len(term) == 3 and bool(_jieba().FREQ.get(term)))
-
-
-_ASKING = re.compile(r"几|啥|哪|谁|什么|怎|多少|多大|多久|多长|多高")
+    return len(term) >= 4 or (len(term) == 3 and in_dictionary(term))
 
 
 @dataclass(frozen=True)
@@ -229,7 +226,7 @@ def plan_answer(question: Question, hits: Sequence[SearchHit], texts: Mapping[st
     return Plan(evidence, False, backing, tuple(caveats), tuple(absent + no_figure))
 
 
-def _figure_gaps(question: Question, wanted, evidence: Evidence, hits: Sequence[SearchHit],
+def _figure_gaps(question: Question, wanted: Specifics, evidence: Evidence, hits: Sequence[SearchHit],
                  texts: Mapping[str, str], answering: str) -> tuple[list[str], list[str]]:
     """For a question asking a figure: the years asked that only another year's figure answers, and
     what the quoted figure fails to be (empty when it answers). It fails when no quoted sentence or
@@ -256,7 +253,7 @@ def _figure_gaps(question: Question, wanted, evidence: Evidence, hits: Sequence[
     return other_years, []
 
 
-def _years_of_other_figures(question: str, figure, years: Sequence[str], evidence: Evidence,
+def _years_of_other_figures(question: str, figure: AskedFigure, years: Sequence[str], evidence: Evidence,
                             counted: str | None = None) -> list[str]:
     """The asked years for which every quoted sentence stating the figure names another year instead:
     "2023年乡村旅游接待游客1600万人次" does not answer "2024年接待了多少游客"."""
@@ -272,15 +269,19 @@ _FILLER_BEFORE = re.compile(r"(?:是|有|为|要|在|的|了|共|一共|总共|�
 _FILLER_AFTER = re.compile(r"^(?:个|名|位|家|项|次|份|人次|万|亿|的)*")
 
 
-def _unsaid_measures(question: Question, figure, wanted, document: str) -> list[str]:
+def _around(question: str, figure: AskedFigure) -> tuple[str, str] | None:
+    """The question's text before and after where it asks its figure."""
+    at = question.find(figure.label)
+    return (question[:at], question[at + len(figure.label) :]) if at >= 0 else None
+
+
+def _unsaid_measures(question: Question, figure: AskedFigure, wanted: Specifics, document: str) -> list[str]:
     """The thing the asked figure counts or measures ("注册资本是多少", "多少人死亡", "多少游客") when the
     answering document never names it: the number quoted is then some other number."""
-    text = question.text
-    at = text.find(figure.label)
-    if at < 0:
+    around = _around(question.text, figure)
+    if not around:
         return []
-    before = _FILLER_BEFORE.sub("", text[:at])
-    after = _FILLER_AFTER.sub("", text[at + len(figure.label) :])
+    before, after = _FILLER_BEFORE.sub("", around[0]), _FILLER_AFTER.sub("", around[1])
     specific = wanted.all()
     terms = [t for t in question.weights if not any(t in s or s in t for s in specific)]
     named = []  # the noun before the figure asked and the one that qualifies it ("常住人口规模"), and after
@@ -300,14 +301,13 @@ def _unsaid_measures(question: Question, figure, wanted, document: str) -> list[
 _COUNT_MEASURE = re.compile(r"[个家项人名份起件套辆张座所户条批]$")
 
 
-def _counted(question: Question, figure) -> str | None:
+def _counted(question: Question, figure: AskedFigure) -> str | None:
     """What the figure asked for counts, when the question says it right after ("多少家长者饭堂",
     "多少个电动自行车集中充电棚" → 充电棚): the last term before the clause ends."""
-    text = question.text
-    at = text.find(figure.label)
-    if at < 0 or not (_COUNT_MEASURE.search(figure.label) or not figure.measure):
+    around = _around(question.text, figure)
+    if not around or not (_COUNT_MEASURE.search(figure.label) or not figure.measure):
         return None  # durations, amounts of money and shares are not counts of something ("多少游客" is)
-    after = re.split(r"[，,？?；;。！!、]", text[at + len(figure.label) :])[0]
+    after = re.split(r"[，,？?；;。！!、]", around[1])[0]
     found = [(after.rfind(t), t) for t in question.weights if t in after and t not in _KINDS_OF_FIGURE]
     return max(found)[1] if found else None
 
@@ -336,7 +336,7 @@ MASTHEAD = 300  # characters at the top of a document where its own 文号 is pr
 DOCUMENT_ANSWERS = 0.5  # IDF coverage of the question's other terms for a document to count as answering
 
 
-def _absent_specifics(wanted, weights: Mapping[str, float], evidence: Evidence, hits: Sequence[SearchHit],
+def _absent_specifics(wanted: Specifics, weights: Mapping[str, float], evidence: Evidence, hits: Sequence[SearchHit],
                       texts: Mapping[str, str]) -> tuple[list[str], str, str]:
     """The question's specifics (year, place, number, title, organisation) that no quoted document
     has together with the rest of the question — and that document's quoted text. A year found in one
@@ -345,7 +345,7 @@ def _absent_specifics(wanted, weights: Mapping[str, float], evidence: Evidence, 
     specific = wanted.all()
     rest = {t: w for t, w in weights.items() if not any(t in a or a in t for a in specific)} or dict(weights)
     documents = list(dict.fromkeys(hits[i].doc_id for i in evidence.hits))
-    found: list[tuple[list[str], str, bool]] = []
+    found: list[tuple[list[str], str, bool, str]] = []  # absent, quoted, answers, document
     for rank, doc in enumerate(documents):
         passages = [hits[i] for i in evidence.hits if hits[i].doc_id == doc]
         described = " ".join(f"{h.title} {h.doc_number or ''} {h.date or ''} {h.year or ''} {h.issuer or ''} {h.heading}"

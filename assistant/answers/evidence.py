@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -261,18 +261,38 @@ WHOLE_ARTICLE = 320  # an article up to this long is quoted whole
 WHOLE_ITEM = 150  # …and a numbered item ("七、国庆节：…共7天。9月29日、10月12日上班。") up to this long
 
 
+def _lines_after(text: str, line_end: int) -> Iterator[tuple[str, int]]:
+    """The lines that follow the line ending at ``line_end``: (text, end) each."""
+    pos = line_end + 1
+    while pos < len(text):
+        end = text.find("\n", pos)
+        end = len(text) if end < 0 else end
+        yield text[pos:end], end
+        pos = end + 1
+
+
+def _items_end(text: str, lead_start: int, lead_end: int) -> int:
+    """Where the list items after a lead-in ("…如下：") end: at the first line that is not an item (a
+    heading such as "一、总体要求" opens the next section), or before the unit grows past MAX_UNIT."""
+    stop = lead_end
+    for item, end in _lines_after(text, lead_end):
+        heading = is_bare_heading(item) and not item.rstrip().endswith(("；", ";", "。", "，"))
+        if (not _ITEM_START.match(item) or _ARTICLE_START.match(item) or _SECTION_START.match(item)
+                or heading or end - lead_start > MAX_UNIT):
+            break
+        stop = end
+    return stop
+
+
 def _article_end(text: str, line_end: int) -> int:
     """Where the article whose first line ends at ``line_end`` ends: before the next article, chapter,
     heading or blank line (paragraphs that start like an item stay with it)."""
-    stop, pos = line_end, line_end + 1
-    while pos < len(text):
-        nxt_end = text.find("\n", pos)
-        nxt_end = len(text) if nxt_end < 0 else nxt_end
-        line = text[pos:nxt_end]
+    stop = line_end
+    for line, end in _lines_after(text, line_end):
         if (not line.strip() or _ARTICLE_START.match(line) or _SECTION_START.match(line) or line.startswith("#")
                 or (is_bare_heading(line) and not _ITEM_START.match(line))):
             break
-        stop, pos = nxt_end, nxt_end + 1
+        stop = end
         if stop - line_end > WHOLE_ARTICLE:
             break
     return stop
@@ -283,7 +303,7 @@ def passage_units(hit_index: int, text: str, start: int, end: int, title: str = 
     units: list[Unit] = []
     lines = _lines(text, start, end)
     skip_until = -1
-    for number, (a, b) in enumerate(lines):
+    for a, b in lines:
         if a < skip_until:
             continue
         line = text[a:b]
@@ -294,27 +314,20 @@ def passage_units(hit_index: int, text: str, start: int, end: int, title: str = 
             continue
         if line.rstrip().endswith(("：", ":")):
             # a lead-in: bring the items that follow, past the passage's end if need be
-            stop, pos = b, b + 1
-            while pos < len(text):
-                nxt_end = text.find("\n", pos)
-                nxt_end = len(text) if nxt_end < 0 else nxt_end
-                item = text[pos:nxt_end]
-                heading = is_bare_heading(item) and not item.rstrip().endswith(("；", ";", "。", "，"))
-                if (not _ITEM_START.match(item) or _ARTICLE_START.match(item) or _SECTION_START.match(item)
-                        or heading or nxt_end - a > MAX_UNIT):
-                    break  # not a list item: a heading ("一、总体要求") opens the next section
-                stop, pos = nxt_end, nxt_end + 1
+            stop = _items_end(text, a, b)
             if stop > b and quotable(text[a:stop], title):  # else ("…收悉。现函复如下：") its items stand alone
                 units.append(Unit(hit_index, text[a:stop], a, stop))
                 skip_until = stop
                 continue
         if _ARTICLE_START.match(line):
-            stop = _article_end(text, b)  # an article's further paragraphs (款) belong to it
+            stop = _article_end(text, b)  # an article's further paragraphs (款) belong to it…
+            if stop - a > WHOLE_ARTICLE:
+                stop = b  # …unless that makes it too long: then its first paragraph, if short
             if stop - a <= WHOLE_ARTICLE:
                 units.append(Unit(hit_index, text[a:stop], a, stop))
                 skip_until = stop
                 continue
-        if (_ARTICLE_START.match(line) and b - a <= WHOLE_ARTICLE) or (_ITEM_START.match(line) and b - a <= WHOLE_ITEM):
+        elif _ITEM_START.match(line) and b - a <= WHOLE_ITEM:
             units.append(Unit(hit_index, line, a, b))
             continue
         offset = a
@@ -578,10 +591,10 @@ def choose(hits: Sequence[SearchHit], units: Sequence[Unit], terms: Mapping[str,
     chosen = [best]
     covered = {t for t in terms if t in best.text}
     total = 0
-    answered_parts = {id(u) for *_, u, answered in firsts if answered}
+    answers_part = {id(u): answered for *_, u, answered in firsts}  # each part's best unit: does it say it all?
     for relevance, own, unit, *_ in [*firsts, *scored[1:]]:
-        first = any(unit is u for _, _, u, _ in firsts)
-        if unit in chosen or (unit.hit not in allowed and id(unit) not in answered_parts) or own < MIN_OWN:
+        first = id(unit) in answers_part
+        if unit in chosen or (unit.hit not in allowed and not answers_part.get(id(unit))) or own < MIN_OWN:
             continue
         doc = hits[unit.hit].doc_id
         new_terms = {t for t in terms if t in unit.text} - covered
@@ -639,15 +652,10 @@ def _part_figure_unit(part: str, terms: Mapping[str, float], scored: Sequence[tu
     """For one part of a question that asks its own figure ("…使用率到了多少？"), the unit of the best
     document that states that kind of figure and best matches the part, when no chosen unit does."""
     figure = asked_figure(part)
-    own_terms = {t: w for t, w in terms.items() if t in part}
-    if not figure or not own_terms:
+    fit = _part_scorer(part, terms, hits, about)
+    if not figure or not fit:
         return []
-    wants, grams = question_wants(part), _bigrams(part)
     best_doc = hits[chosen[0].hit].doc_id
-
-    def fit(unit: Unit) -> float:
-        return score_unit(unit.text, own_terms, grams, wants, about[hits[unit.hit].doc_id])
-
     if any(figure.found_in(u.text) and fit(u) >= PART_FIGURE_FIT for u in chosen):
         return []
     candidates = [(fit(u), u) for _, _, u in scored if hits[u.hit].doc_id == best_doc and u not in chosen
@@ -694,19 +702,28 @@ def _clause_bests(question: str, terms: Mapping[str, float], scored: Sequence[tu
     best_doc = hits[scored[0][2].hit].doc_id
     picks = []
     for part in parts:
-        own_terms = {t: w for t, w in terms.items() if t in part}
-        if not own_terms:
+        fit = _part_scorer(part, terms, hits, about)
+        if not fit:
             continue
-        wants, grams = question_wants(part), _bigrams(part)
         named = [b for b in boost if b in part]
-        candidates = [(score_unit(u.text, own_terms, grams, wants, about[hits[u.hit].doc_id])
-                       + 0.1 * sum(1 for b in named if b in u.text), r, o, u)
+        candidates = [(fit(u) + 0.1 * sum(1 for b in named if b in u.text), r, o, u)
                       for r, o, u in scored if hits[u.hit].doc_id == best_doc]
         if candidates:
             part_score, relevance, own, unit = max(candidates, key=lambda c: (c[0], c[1]))
             if part_score >= 0.5:
                 picks.append((relevance, own, unit, part_score >= CLAUSE_ANSWERED and bool(_ASKS.search(part))))
     return picks
+
+
+def _part_scorer(part: str, terms: Mapping[str, float], hits: Sequence[SearchHit],
+                 about: Mapping[str, str]) -> Callable[[Unit], float] | None:
+    """How well a unit answers one part of a question (its own terms, the kind of fact it asks for);
+    None when the part has none of the question's terms."""
+    own_terms = {t: w for t, w in terms.items() if t in part}
+    if not own_terms:
+        return None
+    wants, grams = question_wants(part), _bigrams(part)
+    return lambda unit: score_unit(unit.text, own_terms, grams, wants, about[hits[unit.hit].doc_id])
 
 
 def _overlaps(a: Unit, b: Unit, hits: Sequence[SearchHit]) -> bool:

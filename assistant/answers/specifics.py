@@ -13,7 +13,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from assistant.index.tokenize import _jieba
+from assistant.answers.evidence import official_words
+from assistant.index.tokenize import _jieba, in_dictionary
 
 _CN_DIGITS = "一二三四五六七八九十百零〇两"
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*(?:年|年度)")
@@ -30,7 +31,7 @@ _GENERIC_PLACES = frozenset("""本市 全市 我市 市区 城区 小区 社区 
 # "越秀区", "武进区" (which jieba tags as names): a district or county, not 社区, 山区 or 城区
 _DISTRICT = re.compile(r"[\u4e00-\u9fff]{2}(?<!社|小|园|城|片|景|辖|新|专|街|校|山|矿|灾|市|郊|库|湾|地|牧|林|老)[区县]")
 _NOT_PLACES = frozenset("中考 高考 下半旗".split())  # words jieba tags as places
-_QUESTION_WORD = re.compile(r"多少|多大|多久|多长|几|哪|什么|怎|啥")
+QUESTION_WORD = re.compile(r"几|啥|哪|谁|什么|怎|多少|多大|多久|多长|多高")
 _VERB_BEFORE_PLACE = re.compile(r"^[来去到在从往回至赴]")  # "来江州" as jieba sometimes cuts it
 _KIND_OF_BUSINESS = re.compile(r"[\u4e00-\u9fff]{2}(?:公司|银行)")  # "保险公司", "物业公司": a kind, not a name
 _ORG_SUFFIX = re.compile(r"(?:局|委员会|委|厅|办公室|中心|公司|银行|协会|学会|大学|学院|医院)$")
@@ -67,10 +68,8 @@ def _pos_tokenizer():
 def is_noun(word: str) -> bool:
     """A dictionary word jieba tags as a noun on its own ("注册资本", "人口"), not a verb, a measure or a
     fragment of two words ("准备", "一家", "内交")."""
-    tokenizer = _pos_tokenizer()
-    tags = list(tokenizer.cut(word))
-    known = tokenizer.tokenizer.FREQ.get(word)  # a dictionary word, not a fragment jieba guessed ("内交")
-    return bool(known) and len(tags) == 1 and tags[0].flag.startswith("n")
+    tags = list(_pos_tokenizer().cut(word))
+    return in_dictionary(word) and len(tags) == 1 and tags[0].flag.startswith("n")
 
 
 def _place_stem(place: str) -> str:
@@ -101,7 +100,7 @@ def question_specifics(question: str) -> Specifics:
         word = word.strip()
         if len(word) < 2 or word in _GENERIC_PLACES:
             continue
-        if _QUESTION_WORD.search(word) or word in _NOT_PLACES:
+        if QUESTION_WORD.search(word) or word in _NOT_PLACES:
             continue  # "上多大" tagged as a place
         if (flag == "ns" and not _ORG_SUFFIX.search(word)) or _DISTRICT.fullmatch(word):
             places.append(_VERB_BEFORE_PLACE.sub("", word) if len(word) >= 3 else word)
@@ -179,20 +178,15 @@ def missing(specifics: Specifics, evidence: str, documents: str = "", title: str
     return absent
 
 
-# Abbreviations members use for bodies that documents name in full.
-_FULL_NAMES = {"全国政协": ("中国人民政治协商会议全国委员会", "政协全国委员会"), "全国人大": ("全国人民代表大会",),
-               "人大常委会": ("人民代表大会常务委员会",), "全国人大常委会": ("全国人民代表大会常务委员会",),
-               "政协": ("政治协商会议",), "人大": ("人民代表大会",)}
-
-
 def _named(organisation: str, text: str) -> bool:
-    from assistant.answers.evidence import official_words
-
-    names = (organisation, _org_stem(organisation), *_FULL_NAMES.get(organisation, ()),
-             *official_words().get(organisation, ()))
+    """Whether ``text`` names a body the question names: as written, without its place prefix, by the
+    full name of a short one (``data/plain_words.txt``: 全国政协 → 中国人民政治协商会议全国委员会), or with
+    its characters in order (城管局 → 城市管理局)."""
+    names = (organisation, _org_stem(organisation), *official_words().get(organisation, ()))
     return any(name in text for name in names) or bool(_abbreviated(_org_stem(organisation)).search(text))
 
 
+@lru_cache(maxsize=256)
 def _abbreviated(short: str) -> re.Pattern:
     """A short name's characters in order inside a full one: "城管局" in "城市管理局", "文旅局" in
     "文化广电旅游局", "香港特区政府" in "香港特别行政区政府"."""

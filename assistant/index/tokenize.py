@@ -118,6 +118,11 @@ def _jieba(text: str = "") -> jieba.Tokenizer:
     return _full_jieba()
 
 
+def in_dictionary(word: str) -> bool:
+    """Whether jieba's dictionary (with the project's terms) has ``word``: a word, not a piece it guessed."""
+    return bool(_jieba().FREQ.get(word))
+
+
 def char_ngrams(text: str) -> list[str]:
     """Character unigrams and bigrams of each CJK run; Latin words and numbers whole."""
     tokens: list[str] = []
