@@ -497,3 +497,46 @@ def test_a_rules_own_framing_is_not_its_main_provisions():
     assert "年度评价" in text and "制定本办法" not in text
     purpose, _ = compose_extractive("物业服务质量评价办法的制定目的是什么", [rules])
     assert "制定本办法" in purpose  # asked about the purpose: then it is the answer
+
+
+def test_names_listed_under_a_label_are_quoted_with_it():
+    roster = ("组　长：韩　正　　国务院副总理\n副组长：丁学东　　国务院副秘书长\n李干杰　　生态环境部部长\n"
+              "宁吉喆　　统计局局长\n成　员：郭卫民　　新闻办副主任\n")
+    texts = [u.text for u in passage_units(0, roster, 0, len(roster))]
+    assert "副组长：丁学东　　国务院副秘书长\n李干杰　　生态环境部部长\n宁吉喆　　统计局局长" in texts
+    assert "组　长：韩　正　　国务院副总理" in texts  # the next line is another label: alone
+
+
+def test_a_point_made_as_si_shi_is_quoted_with_its_explanation():
+    text = "四是建立无障碍体验监督员制度。聘请残疾人、老年人担任体验监督员，参与新建项目竣工验收和日常监督。\n"
+    assert [u.text for u in passage_units(0, text, 0, len(text))] == [text.strip()]
+
+
+def test_a_statement_that_mentions_copying_to_the_state_council_is_quotable():
+    assert quotable("协调委以会议纪要的形式明确会议议定事项，经成员单位同意后印发有关方面，同时抄报国务院。")
+    assert not quotable("抄送：各省、自治区、直辖市人民政府。")
+
+
+def test_numbers_and_ages_count_however_they_are_written():
+    article = "未满十六周岁的公民，自愿申请领取居民身份证的，发给有效期五年的居民身份证。"
+    assert term_credit("16", article) == 1.0
+    assert term_credit("十六岁", article) == 1.0
+    assert term_credit("16岁", "年满16周岁的公民应当申领居民身份证。") == 1.0
+    assert term_credit("17", article) == 0.0
+
+
+def test_phrases_cut_across_words_are_not_terms_but_the_library_s_words_are():
+    terms = content_terms("给不满十六岁的孩子办居民身份证，发的证有效期是几年？这张证能用多久？")
+    assert "发的证" not in terms and "张证" not in terms and "居民身份证" in terms
+    asked = "国办的意见要求严把哪几道关？"
+    assert "严把" not in content_terms(asked)
+    assert "严把" in content_terms(asked, known={"严把"}.__contains__)
+
+
+def test_an_article_asked_of_a_law_is_not_its_implementing_regulation_s():
+    law = replace(hit(1, "第二十二条 本法自公布之日起施行。", doc="law", similarity=0.93), title="中华人民共和国个人所得税法")
+    rules = replace(hit(2, "第三十条 扣缴义务人应当按照纳税人提供的信息计算办理扣缴申报，不得擅自更改纳税人提供的信息。",
+                        doc="rules", similarity=0.93), title="中华人民共和国个人所得税法实施条例")
+    plan = plan_answer(q("个人所得税法第三十条是怎么规定的？"), [rules, law], {}, threshold=0.85)
+    assert plan.refused or any("第三十条" in c for c in plan.caveats)
+    assert not plan_answer(q("个人所得税法实施条例第三十条是怎么规定的？"), [rules], {}, threshold=0.85).caveats

@@ -11,7 +11,7 @@ falls back to the extractive answer on any model failure.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from assistant.answers.citations import verify
@@ -134,20 +134,22 @@ _DOC_NUMBER_IN_QUESTION = re.compile(r"[\u4e00-\u9fff]{1,8}[〔\[［【(（]\s*\
 _SPOKEN_SHAPE = re.compile(r"^[能最几各都就还这那从咋啥怎多有没也再又才只很太是]|[了过得吗呢吧啊么嘛的着说是]$|几|啥|哪")
 
 
-def content_terms(question: str) -> list[str]:
+def content_terms(question: str, known: Callable[[str], bool] | None = None) -> list[str]:
     """The words of a question that name its subject: question words, stop words, conversational words
-    and the fragments jieba cuts from spoken phrases left out."""
+    and the fragments jieba cuts from spoken phrases left out — unless ``known`` says the library's own
+    text has that fragment as a word ("严把" of 严把政治关)."""
     question = _DOC_NUMBER_IN_QUESTION.sub(" ", question)  # a 文号 is a specific, checked against metadata
     quoted = "".join(_QUOTED.findall(question))  # a name in quotes ("无事不扰") is kept as the member wrote it
     return [t for t in query_terms(question) if t not in _NOT_TOPIC and t not in STOPWORDS and t not in _SPOKEN
             and not (_SPOKEN_SHAPE.search(t) and not t.isascii() and not _is_word(t))
-            and (t in quoted or not _is_cut_across(t)) and not (len(t) <= 4 and QUESTION_WORD.search(t))]
+            and (t in quoted or not _is_cut_across(t) or (known is not None and known(t)))
+            and not ("的" in t[1:-1] and not in_dictionary(t)) and not (len(t) <= 4 and QUESTION_WORD.search(t))]
 
 
 _QUOTED = re.compile(r"[“\"「『]([^”\"」』]{2,30})[”\"」』]")
 
 
-_FUNCTION_EDGE = re.compile(r"^[要个去会能得被把让给都也就才还又内里上下来不没很太再它他她过了着该]|[要个去会能得被把让给都也就才还又内里来]$")
+_FUNCTION_EDGE = re.compile(r"^[要个去会能得被把让给都也就才还又内里上下来不没很太再它他她过了着该张份件位]|[要个去会能得被把让给都也就才还又内里来]$")
 
 
 def _is_cut_across(term: str) -> bool:

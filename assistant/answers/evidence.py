@@ -133,7 +133,8 @@ def _has_amount_in(unit_text: str, measure: str) -> bool:
 # -- units -----------------------------------------------------------------------------------
 
 _ENUM = r"(?:第[一二三四五六七八九十百零〇\d]+[章节条款项]|[（(][一二三四五六七八九十\d]+[）)]|[一二三四五六七八九十]+[、．.]|\d{1,2}[.、．](?!\d)|[①-⑳])"
-_ITEM_START = re.compile(rf"^\s*{_ENUM}")
+_HEADING_START = re.compile(rf"^\s*{_ENUM}")
+_ITEM_START = re.compile(rf"^\s*(?:{_ENUM}|[一二三四五六七八九十]是(?=[\u4e00-\u9fff]))")  # …and "四是建立…制度。聘请…"
 _ARTICLE_START = re.compile(r"^\s*第[一二三四五六七八九十百零〇\d]+条")
 _SECTION_START = re.compile(r"^\s*第[一二三四五六七八九十百零〇\d]+[章节编]")
 _SENTENCE = re.compile(r"[^。！？!?\n]*(?:[。！？!?]+[”’」』）)]*|\n|$)")
@@ -143,7 +144,7 @@ _TABLE_CELL_SEP = " | "
 # Statements that are not answers: formulas of replies and letters, contact and filing lines.
 _FORMULA = re.compile(
     r"收悉|现答复如下|现将.{0,12}答复如下|感谢您|感谢你|欢迎继续|联系人|联系电话|联系方式|邮政编码|此件公开发布|此件不公开|"
-    r"特此(?:通知|函复|答复|报告|公告)|现印发给你们|请遵照执行|请认真贯彻|请结合实际|抄送|抄报|印发日期|报送日期|成文日期|"
+    r"特此(?:通知|函复|答复|报告|公告)|现印发给你们|请遵照执行|请认真贯彻|请结合实际|^抄(?:送|报)|抄(?:送|报)[:：]|印发日期|报送日期|成文日期|"
     r"签发人|^类别[:：]|^附件\s*\d*[:：]?|^主题词|^（?此页无正文|^[（(]?联系")
 _NAMES_PROPOSAL = re.compile(r"《[^《》]{4,60}(?:提案|建议|议案)》收悉")  # "您提出的《关于设立…的提案》收悉" says what was asked
 _SALUTATION = re.compile(r"^[\u4e00-\u9fff、，,·\s]{1,40}(?:委员|代表|同志|先生|女士|各位|们|单位|部门|企业|办事处|人民政府|局|委)[:：]$")
@@ -175,7 +176,7 @@ def is_bare_heading(text: str) -> bool:
     body = text.strip().rstrip("。：:")
     if _SECTION_START.match(body) and _words(body) <= 24:
         return True
-    if not _ITEM_START.match(body) or _ARTICLE_START.match(body):
+    if not _HEADING_START.match(body) or _ARTICLE_START.match(body):
         return False
     rest = re.sub(rf"^\s*{_ENUM}\s*", "", body)
     return _words(rest) <= 20 and "，" not in rest and "," not in rest
@@ -298,6 +299,23 @@ def _article_end(text: str, line_end: int) -> int:
     return stop
 
 
+ROSTER_LINES = 8  # names under one label ("副组长：丁学东 国务院副秘书长" / "李干杰 生态环境部部长" / …) quoted with it
+_ROSTER_LINE = re.compile(r"^[^，,。；;：:、！？!?]{2,40}$")
+_ROSTER_HEAD = re.compile(r"^[^，,。；;！？!?]{3,48}$")  # "副组长：丁学东　　国务院副秘书长": a label and a name, no sentence
+
+
+def _roster_end(text: str, line_end: int) -> int:
+    """Where the names listed under a label line end ("副组长：丁学东 …" and the name lines after it, up
+    to the next label): the label line alone when no name line follows or the list is too long."""
+    stop, names = line_end, 0
+    for line, end in _lines_after(text, line_end):
+        if (not _ROSTER_LINE.match(line.strip()) or _LEADING_LABEL.match(line) or _HEADING_START.match(line)
+                or line.startswith("#")):
+            break
+        stop, names = end, names + 1
+    return stop if names <= ROSTER_LINES else line_end
+
+
 def passage_units(hit_index: int, text: str, start: int, end: int, title: str = "") -> list[Unit]:
     """The quotable units of the passage ``text[start:end]`` (``text`` being the whole document)."""
     units: list[Unit] = []
@@ -316,6 +334,12 @@ def passage_units(hit_index: int, text: str, start: int, end: int, title: str = 
             # a lead-in: bring the items that follow, past the passage's end if need be
             stop = _items_end(text, a, b)
             if stop > b and quotable(text[a:stop], title):  # else ("…收悉。现函复如下：") its items stand alone
+                units.append(Unit(hit_index, text[a:stop], a, stop))
+                skip_until = stop
+                continue
+        if _LEADING_LABEL.match(line) and _ROSTER_HEAD.match(line.strip()):
+            stop = _roster_end(text, b)
+            if stop > b:
                 units.append(Unit(hit_index, text[a:stop], a, stop))
                 skip_until = stop
                 continue
@@ -366,7 +390,7 @@ def term_credit(term: str, text: str) -> float:
     """1 when ``text`` contains the term; less when it has the official word for an everyday one
     ("照片" → "相片") or the term without a trailing 内/后 ("工作日内"); for a three-character term cut
     from a spoken phrase ("建运维", "能多报"), half the share of its character pairs found; else 0."""
-    if term in text:
+    if term in text or any(variant in text for variant in _numeral_variants(term)):
         return 1.0
     if any(word in text for word in official_words().get(term, ())):
         return PLAIN_WORD_CREDIT
@@ -377,6 +401,35 @@ def term_credit(term: str, text: str) -> float:
         return 0.0  # only three-character cuts of spoken phrases; longer compounds are real words
     pairs = [term[i : i + 2] for i in range(len(term) - 1)]
     return 0.5 * sum(1 for p in pairs if p in text) / len(pairs)
+
+
+_CN_DIGITS = "零一二三四五六七八九"
+_ARABIC_NUMBER = re.compile(r"(?<!\d)[1-9]\d?(?!\d)")
+_CHINESE_NUMBER = re.compile(r"[一二三四五六七八九]?十[一二三四五六七八九]?|[一二三四五六七八九]")
+
+
+def _chinese(n: int) -> str:
+    tens, ones = divmod(n, 10)
+    return (f"{_CN_DIGITS[tens] if tens > 1 else ''}十" if tens else "") + (_CN_DIGITS[ones] if ones else "")
+
+
+def _arabic(numeral: str) -> int:
+    tens, _, ones = numeral.rpartition("十")
+    value = _CN_DIGITS.index(ones) if ones else 0
+    return value + 10 * (_CN_DIGITS.index(tens) if tens else 1) if "十" in numeral else value
+
+
+def _numeral_variants(term: str) -> list[str]:
+    """The same small number written the other way and an age as documents write it: "16" → "十六",
+    "十六岁" → "十六周岁", "16岁"."""
+    if _ARABIC_NUMBER.search(term):
+        forms = [term, _ARABIC_NUMBER.sub(lambda m: _chinese(int(m.group())), term)]
+    elif _CHINESE_NUMBER.search(term) and re.search(r"[岁年天日月个]", term):
+        forms = [term, _CHINESE_NUMBER.sub(lambda m: str(_arabic(m.group())), term)]
+    else:
+        return []
+    forms += [f.replace("岁", "周岁") for f in forms if "岁" in f and "周岁" not in f]
+    return [f for f in forms[1:] if f != term]
 
 
 def coverage(terms: Mapping[str, float], text: str) -> float:
@@ -514,13 +567,19 @@ _GENRE_CUES = (("reply", re.compile(r"答复|复函|函复|办理情况|办理�
 _TITLE_TAIL = re.compile(r"(?:》)?(?:的)?(?:通知|意见|决定|函)?$")
 
 
+def is_titled(name: str, title: str) -> bool:
+    """Whether the document titled ``title`` *is* the one ``name`` names: its title ends with the name
+    ("…关于印发广州市公共租赁住房管理办法的通知"), not merely mentions it (its 实施条例, a 解读)."""
+    core = _TITLE_TAIL.sub("", title.replace("《", "").replace("》", ""))
+    return name in title and core.endswith(name)
+
+
 def _named_bonus(name: str, title: str) -> float:
-    """A document named in the question leads: fully when it *is* that document (its title ends with the
-    name: "…关于印发广州市公共租赁住房管理办法的通知"), half when it only mentions it (its 实施条例, a 解读)."""
+    """A document named in the question leads: fully when it *is* that document, half when it only
+    mentions it (its 实施条例, a 解读)."""
     if name not in title:
         return 0.0
-    core = _TITLE_TAIL.sub("", title.replace("《", "").replace("》", ""))
-    return NAMED_DOCUMENT_BONUS if core.endswith(name) else NAMED_DOCUMENT_BONUS / 2
+    return NAMED_DOCUMENT_BONUS if is_titled(name, title) else NAMED_DOCUMENT_BONUS / 2
 
 
 NAMED_FIRST_SHARE = 0.5  # a named document's best unit leads when at least this relevant

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from assistant.answers.evidence import official_words
+from assistant.answers.evidence import is_titled, official_words
 from assistant.index.tokenize import _jieba, in_dictionary
 
 _CN_DIGITS = "一二三四五六七八九十百零〇两"
@@ -151,7 +151,8 @@ def missing(specifics: Specifics, evidence: str, documents: str = "", title: str
     广州 in the sentence that answers). A document whose ``title`` names its year (关于2019年部分
     节假日安排的通知) is about that year only, whatever other years its text mentions; one whose title
     names a province (关于湖北省在…) is about that province only. A 文号 must be the document's own
-    (its metadata or its ``head``, the masthead), not one its text cites."""
+    (its metadata or its ``head``, the masthead), not one its text cites; an article number asked of a
+    named law must be that law's, not its 实施条例's."""
     plain = _plain(evidence)
     whole = plain + _plain(documents)
     own = plain if head is None else _plain(head)
@@ -169,6 +170,9 @@ def missing(specifics: Specifics, evidence: str, documents: str = "", title: str
     for number in specifics.numbers:
         if _plain(number) not in (own if "〔" in number else plain):
             absent.append(number)
+        elif (_ARTICLE.fullmatch(number) and specifics.titles and title
+              and not any(is_titled(_plain(name), _plain(title)) for name in specifics.titles)):
+            absent.append(number)  # "个人所得税法第三十条" is the law's article, not its 实施条例's
     for name in specifics.titles:
         if not _title_found(name, own):  # the document itself, not one it cites ("计划出台《…办法》")
             absent.append(f"《{name}》")

@@ -175,6 +175,11 @@ class KeywordIndex:
         with self.lock:
             return [d for d, ok in zip(self.row_doc_ids, self.alive) if ok]
 
+    def knows_word(self, token: str) -> bool:
+        """Whether jieba cut ``token`` as a word of some chunk indexed since the last compaction."""
+        with self.lock:
+            return token in self.fields["words"].vocab
+
     def scores(self, field_name: str, tokens: list[str]) -> np.ndarray:
         """BM25 score of every row (``row_chunk_ids`` order; dead rows 0) for the query tokens.
 
