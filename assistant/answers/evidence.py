@@ -300,7 +300,7 @@ def _article_end(text: str, line_end: int) -> int:
 
 
 ROSTER_LINES = 8  # names under one label ("副组长：丁学东 国务院副秘书长" / "李干杰 生态环境部部长" / …) quoted with it
-_ROSTER_LINE = re.compile(r"^[^，,。；;：:、！？!?]{2,40}$")
+_ROSTER_LINE = re.compile(r"^[^，,。；;：:！？!?]{2,40}$")
 _ROSTER_HEAD = re.compile(r"^[^，,。；;！？!?]{3,48}$")  # "副组长：丁学东　　国务院副秘书长": a label and a name, no sentence
 
 
