@@ -540,3 +540,33 @@ def test_an_article_asked_of_a_law_is_not_its_implementing_regulation_s():
     plan = plan_answer(q("个人所得税法第三十条是怎么规定的？"), [rules, law], {}, threshold=0.85)
     assert plan.refused or any("第三十条" in c for c in plan.caveats)
     assert not plan_answer(q("个人所得税法实施条例第三十条是怎么规定的？"), [rules], {}, threshold=0.85).caveats
+
+
+def test_a_document_number_keeps_its_issuer():
+    assert question_specifics("国发〔2019〕6号文件讲的是什么？").numbers == ("国发〔2019〕6号",)
+    assert question_specifics("按江城管提复〔2023〕8号答复的意见").numbers == ("提复〔2023〕8号",)
+    guidance = replace(hit(1, "国办发〔2019〕6号\n政府性融资担保机构要聚焦支小支农主业，逐步将平均担保费率降至1%以下。",
+                           doc="g", similarity=0.93),
+                       title="国务院办公厅关于有效发挥政府性融资担保基金作用的指导意见", doc_number="国办发〔2019〕6号")
+    plan = plan_answer(q("国发〔2019〕6号要求融资担保费率降到多少？"), [guidance], {}, threshold=0.85)
+    assert plan.refused or any("国发〔2019〕6号" in c for c in plan.caveats)
+    plan = plan_answer(q("国办发〔2019〕6号要求融资担保费率降到多少？"), [guidance], {}, threshold=0.85)
+    assert not plan.refused and not plan.caveats
+
+
+def test_a_percentage_asked_is_not_answered_by_another_kind_of_figure():
+    figure = asked_figure("劳务派遣用工最多只能占单位用工总量的百分之几？")
+    assert figure and not figure.found_in("并处违法所得一倍以上五倍以下的罚款；不得超过其用工总量的一定比例。")
+    assert figure.found_in("劳务派遣用工数量不得超过其用工总量的10%。")
+    assert asked_figure("有百分之多少的民营企业反映检查太多？").found_in("占比百分之四十二")
+    assert asked_figure("江州民宿有多少家？").found_in("民宿数量超过600家")  # not a percentage
+
+
+def test_a_name_the_library_never_mentions_is_a_missing_specific(corpus_assistant):
+    asked = "国务院同意郑洛新高新区建设国家自主创新示范区的批复，给示范区定的目标是什么？"
+    _, absent = corpus_assistant.retriever.term_weights(content_terms(asked))
+    assert "郑洛新" in absent
+    _, absent = corpus_assistant.retriever.term_weights(content_terms("唐晓婷委员的提案说灵活就业人员有多少？"))
+    assert absent == []
+    plan = corpus_assistant.answer_plan(asked)
+    assert plan.refused or any("郑洛新" in c for c in plan.caveats)

@@ -67,6 +67,7 @@ _SAME_MEASURE = {"天": "天|日|个工作日|工作日", "日": "天|日|个工
                  "家": "家|户|所", "户": "户|家", "万元": "万元|亿元|元", "元": "元|万元|亿元|%"}
 _ASKS_SHARE = re.compile(r"幅度|比例|比重|占比|[^效]率")
 _SHARE = "%|％|成|倍|百分点"
+_PERCENT = "%|％|百分点"
 _TIME_SPAN = "天|日|个工作日|工作日|个月|月|年|周|小时|分钟"
 _NUMBER = r"[\d一二三四五六七八九十百千万两半]"
 
@@ -102,6 +103,8 @@ def asked_figure(question: str) -> AskedFigure | None:
     for match in _ASKS_FIGURE.finditer(question):
         text, unit = match.group(0), match.group(1)
         after = question[match.end() : match.end() + 1]
+        if question[max(0, match.start() - 3) : match.start()] == "百分之" or after in ("%", "％"):
+            return AskedFigure(text, _PERCENT)  # "占百分之几", "百分之多少的企业": a percentage
         before1 = question[max(0, match.start() - 1) : match.start()]
         if before1 == "哪" or (text.startswith("几") and before1 in "好十"):
             continue  # "哪几项" asks for a list; "好几个", "十几个" ask nothing

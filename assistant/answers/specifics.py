@@ -72,6 +72,15 @@ def is_noun(word: str) -> bool:
     return in_dictionary(word) and len(tags) == 1 and tags[0].flag.startswith("n")
 
 
+_PROPER_NAME_TAGS = ("nr", "ns", "nt", "nz")
+
+
+def is_proper_name(word: str) -> bool:
+    """A word jieba tags as a person's, place's or body's name on its own ("郑洛新", "梁溪区")."""
+    tags = list(_pos_tokenizer().cut(word))
+    return len(tags) == 1 and tags[0].flag.startswith(_PROPER_NAME_TAGS)
+
+
 def _place_stem(place: str) -> str:
     stem = _PLACE_SUFFIX.sub("", place)
     return stem if len(stem) >= 2 else place
@@ -84,7 +93,10 @@ def question_specifics(question: str) -> Specifics:
         years = [y for y in years if y not in (low, high)] + [f"{low}—{high}"]
     numbers: list[str] = []
     for match in _DOC_NUMBER.finditer(question):
-        numbers.append(f"〔{match.group(1)}〕{match.group(2)}号")
+        # the issuer's code ends the run of characters before "〔": its last two ("国发", "办发", "提复")
+        # tell 国发〔2019〕6号 from 国办发〔2019〕6号
+        issuer = match.group(0)[: match.group(0).index(next(c for c in match.group(0) if c in "〔[［【(（"))]
+        numbers.append(f"{issuer[-2:] if len(issuer) >= 2 else ''}〔{match.group(1)}〕{match.group(2)}号")
     rest = _DOC_NUMBER.sub(" ", question)
     numbers += _ARTICLE.findall(rest)
     for match in _PROPOSAL_NO.finditer(_YEAR.sub(" ", rest)):
@@ -235,7 +247,8 @@ def _org_stem(organisation: str) -> str:
 
 
 def same_doc_number(asked: str, doc_number: str) -> bool:
-    """"〔2018〕39号" (as ``question_specifics`` keeps it) names "国发〔2018〕39号"."""
+    """"国发〔2018〕39号" (as ``question_specifics`` keeps it: the issuer's last two characters) names the
+    document numbered "国发〔2018〕39号", not "国办发〔2018〕39号"."""
     return _plain(asked) in _plain(doc_number)
 
 

@@ -15,13 +15,14 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from assistant.answers.evidence import idf
+from assistant.answers.specifics import is_proper_name
 from assistant.index.keyword_index import FIELDS, query_tokens
 from assistant.models import Chunk, SearchFilters, SearchHit
 from assistant.retrieval.rank import adjacent_pairs, feature_matrix, load_ranker
 from assistant.index.registry import DocumentRecord, text_hash
 from assistant.retrieval.rerank import Reranker, RerankError, make_reranker
 from assistant.index.store import Index
-from assistant.index.tokenize import char_ngrams, word_tokens
+from assistant.index.tokenize import char_ngrams, in_dictionary, word_tokens
 from assistant.ingest.validity import is_in_force
 
 
@@ -258,6 +259,9 @@ class Retriever:
             return weights, []
         absent = [t for t in weights if len(t) >= LONG_TERM and _is_cjk(t) and not _COUNTS.search(t)
                   and not all(chunks_with(g) for g in char_ngrams(t) if len(g) == 2 and _is_cjk(g))]
+        # a shorter name ("郑洛新高新区"), none of whose character pairs any chunk has, is one the library lacks
+        absent += [t for t in weights if 3 <= len(t) < LONG_TERM and _is_cjk(t) and is_proper_name(t) and not in_dictionary(t)
+                   and not any(chunks_with(g) for g in char_ngrams(t) if len(g) == 2)]
         return weights, absent
 
     def search(self, query: str, k: int = 10, filters: SearchFilters | None = None,
