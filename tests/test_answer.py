@@ -570,3 +570,18 @@ def test_a_name_the_library_never_mentions_is_a_missing_specific(corpus_assistan
     assert absent == []
     plan = corpus_assistant.answer_plan(asked)
     assert plan.refused or any("郑洛新" in c for c in plan.caveats)
+
+
+def test_a_village_named_after_a_province_and_a_list_of_provinces_in_a_title():
+    asked = question_specifics("2003年8月山西左权县河南村煤矿瓦斯爆炸死了多少人？")
+    assert "河南" not in asked.places and "山西" in asked.places
+    report = replace(hit(1, "2003年8月18日，左权县河南村煤矿瓦斯爆炸事故造成27人死亡。", doc="r", similarity=0.93),
+                     title="国务院办公厅关于山西、安徽省四起特大煤矿瓦斯爆炸事故调查处理情况的通报")
+    plan = plan_answer(q("2003年8月山西左权县河南村煤矿瓦斯爆炸死了多少人？"), [report], {}, threshold=0.85)
+    assert not plan.refused and not plan.caveats
+    plan = plan_answer(q("2003年8月陕西神木县煤矿瓦斯爆炸死了多少人？"), [report], {}, threshold=0.85)
+    assert plan.refused or "陕西" in plan.missing
+
+
+def test_how_many_shares_is_answered_by_one_item():
+    assert asked_figure("家属能领几份丧葬补助金？").found_in("其遗属只能选择领取其中的一项。")

@@ -108,10 +108,12 @@ def question_specifics(question: str) -> Specifics:
     places: list[str] = []
     organisations: list[str] = []
     outside_titles = _BOOK_TITLE.sub(" ", question)
-    for word, flag in _pos_tokenizer().cut(outside_titles):
-        word = word.strip()
+    tokens = [(w.strip(), f) for w, f in _pos_tokenizer().cut(outside_titles)]
+    for i, (word, flag) in enumerate(tokens):
         if len(word) < 2 or word in _GENERIC_PLACES:
             continue
+        if i + 1 < len(tokens) and tokens[i + 1][0] in _SMALLER_PLACE:
+            continue  # "河南村": a village's name, not the province
         if QUESTION_WORD.search(word) or word in _NOT_PLACES:
             continue  # "上多大" tagged as a place
         if (flag == "ns" and not _ORG_SUFFIX.search(word)) or _DISTRICT.fullmatch(word):
@@ -213,10 +215,14 @@ _PROVINCES = tuple("""北京 天津 上海 重庆 河北 山西 辽宁 吉林 �
     贵州 云南 陕西 甘肃 青海 台湾 内蒙古 广西 西藏 宁夏 新疆 香港 澳门""".split())
 
 
+_SMALLER_PLACE = frozenset("村 镇 乡 屯 庄".split())
+
+
 def _another_province(place: str, title: str) -> bool:
     """"重庆…" asked of "关于湖北省在温家宝总理考察工作时所提问题…的函": the title is about another province."""
     stem = _place_stem(place)
-    named = [p for p in _PROVINCES if re.search(rf"{p}(?:省|市|(?:壮族|回族|维吾尔)?自治区|特别行政区)", title)]  # not "西藏班"
+    named = [p for p in _PROVINCES  # "山西、安徽省", not "西藏班"
+             if re.search(rf"{p}(?:、[\u4e00-\u9fff]{{2,3}})*(?:省|市|(?:壮族|回族|维吾尔)?自治区|特别行政区)", title)]
     return stem in _PROVINCES and bool(named) and stem not in named
 
 
