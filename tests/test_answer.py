@@ -585,3 +585,17 @@ def test_a_village_named_after_a_province_and_a_list_of_provinces_in_a_title():
 
 def test_how_many_shares_is_answered_by_one_item():
     assert asked_figure("家属能领几份丧葬补助金？").found_in("其遗属只能选择领取其中的一项。")
+
+
+def test_a_later_year_a_plan_sets_as_its_target_is_found_anywhere_in_it():
+    rates = "油菜种植、收获机械化率分别达到50%、65%。"
+    document = "到2025年，全国农机总动力稳定在11亿千瓦左右。\n" + "各地要加强组织领导，落实工作责任。\n" * 60 + rates
+    start = document.index(rates)
+    plan_doc = replace(hit(1, rates, doc="p", similarity=0.93), title="国务院关于加快推进农业机械化的指导意见", year=2018,
+                       start=start, end=start + len(rates))
+    asked = "农机化指导意见对2025年油菜的种植、收获机械化率分别定了多少？"
+    plan = plan_answer(q(asked), [plan_doc], {"p": document}, threshold=0.85)
+    assert [u.text for u in plan.evidence.units] == [rates]
+    assert not plan.refused and not plan.caveats
+    plan = plan_answer(q(asked.replace("2025", "2030")), [plan_doc], {"p": document}, threshold=0.85)
+    assert plan.refused or "2030年" in plan.missing

@@ -354,7 +354,8 @@ def _absent_specifics(wanted: Specifics, weights: Mapping[str, float], evidence:
                              for h in passages)
         quoted = described + " " + " ".join(u.text for u in evidence.units if hits[u.hit].doc_id == doc)
         document = texts.get(doc, passages[0].text)
-        absent = missing(wanted, quoted, document, passages[0].title, head=described + " " + document[:MASTHEAD])
+        absent = missing(_with_later_targets(wanted, passages[0].year, document), quoted, document, passages[0].title,
+                         head=described + " " + document[:MASTHEAD])
         # the best document may say the rest of the question outside the quoted sentences (a salutation
         # "邓明义代表：" says who made the suggestion the title names)
         said = quoted + " " + texts.get(doc, "") if rank == 0 else quoted
@@ -365,6 +366,14 @@ def _absent_specifics(wanted: Specifics, weights: Mapping[str, float], evidence:
         found.append((absent, quoted, answers, doc))
     absent, quoted, _, doc = min(found, key=lambda f: (not f[2], len(f[0])))  # best first on ties (min is stable)
     return absent, quoted, doc
+
+
+def _with_later_targets(wanted: Specifics, issued: int | None, document: str) -> Specifics:
+    """A year after the one a document was issued in, that the document sets as a target ("到2025年，…"),
+    is stated once, anywhere in it: "对2025年…机械化率定了多少" asked of a 2018 plan."""
+    later = tuple(y for y in wanted.years if issued and y.isdigit() and int(y) > issued and y not in wanted.targets
+                  and re.search(rf"(?:到|至){y}\s*年", document))
+    return replace(wanted, targets=(*wanted.targets, *later)) if later else wanted
 
 
 def _missing_caveat(absent: Sequence[str], closest: SearchHit) -> str:
