@@ -219,7 +219,8 @@ class Assistant:
         hits = self._named_first(query, self.search(query, k=10, filters=filters, per_doc=2), filters)
         hits += self._rest_of_best_document(hits)
         texts = {h.doc_id: self.index.registry.document_text(h.doc_id) for h in hits[:PASSAGES]}
-        weights, absent = self.retriever.term_weights(content_terms(query, self.index.keywords().knows_word))
+        keywords = self.index.keywords()
+        weights, absent = self.retriever.term_weights(content_terms(query, keywords.knows_word), keywords)
         return AnswerInputs(hits, {d: clean.text for d, clean in texts.items() if clean}, weights, absent)
 
     def _rest_of_best_document(self, hits: list[SearchHit]) -> list[SearchHit]:

@@ -20,6 +20,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from assistant.models import SearchHit
+from assistant.numerals import cn_number, parse_cn_number
 
 _PLAIN_WORDS = Path(__file__).resolve().parents[1] / "data" / "plain_words.txt"
 
@@ -406,33 +407,22 @@ def term_credit(term: str, text: str) -> float:
     return 0.5 * sum(1 for p in pairs if p in text) / len(pairs)
 
 
-_CN_DIGITS = "零一二三四五六七八九"
 _ARABIC_NUMBER = re.compile(r"(?<!\d)[1-9]\d?(?!\d)")
 _CHINESE_NUMBER = re.compile(r"[一二三四五六七八九]?十[一二三四五六七八九]?|[一二三四五六七八九]")
 
 
-def _chinese(n: int) -> str:
-    tens, ones = divmod(n, 10)
-    return (f"{_CN_DIGITS[tens] if tens > 1 else ''}十" if tens else "") + (_CN_DIGITS[ones] if ones else "")
-
-
-def _arabic(numeral: str) -> int:
-    tens, _, ones = numeral.rpartition("十")
-    value = _CN_DIGITS.index(ones) if ones else 0
-    return value + 10 * (_CN_DIGITS.index(tens) if tens else 1) if "十" in numeral else value
-
-
-def _numeral_variants(term: str) -> list[str]:
+@lru_cache(maxsize=4096)
+def _numeral_variants(term: str) -> tuple[str, ...]:
     """The same small number written the other way and an age as documents write it: "16" → "十六",
     "十六岁" → "十六周岁", "16岁"."""
     if _ARABIC_NUMBER.search(term):
-        forms = [term, _ARABIC_NUMBER.sub(lambda m: _chinese(int(m.group())), term)]
+        forms = [term, _ARABIC_NUMBER.sub(lambda m: cn_number(int(m.group())), term)]
     elif _CHINESE_NUMBER.search(term) and re.search(r"[岁年天日月个]", term):
-        forms = [term, _CHINESE_NUMBER.sub(lambda m: str(_arabic(m.group())), term)]
+        forms = [term, _CHINESE_NUMBER.sub(lambda m: str(parse_cn_number(m.group())), term)]
     else:
-        return []
+        return ()
     forms += [f.replace("岁", "周岁") for f in forms if "岁" in f and "周岁" not in f]
-    return [f for f in forms[1:] if f != term]
+    return tuple(f for f in forms[1:] if f != term)
 
 
 def coverage(terms: Mapping[str, float], text: str) -> float:

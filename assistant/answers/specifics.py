@@ -15,13 +15,13 @@ from functools import lru_cache
 
 from assistant.answers.evidence import is_titled, official_words
 from assistant.index.tokenize import _jieba, in_dictionary
+from assistant.ingest.metadata import DOC_NUMBER_RE
 
 _CN_DIGITS = "一二三四五六七八九十百零〇两"
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*(?:年|年度)")
 _YEAR_RANGE = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*[—\-－~～至到]\s*((?:19|20)\d{2})")
 _ARTICLE = re.compile(rf"第[{_CN_DIGITS}\d]+[条章款](?!建议|意见|措施|要求|原则|经验)")  # not "第一条建议"
 _PROPOSAL_NO = re.compile(r"第?\s*(\d{2,5})\s*号(?:提案|建议|议案)?")
-_DOC_NUMBER = re.compile(r"[\u4e00-\u9fff]{1,12}[〔\[［【(（]\s*(\d{4})\s*[〕\]］】)）]\s*第?\s*(\d+)\s*号")
 _SESSION = re.compile(rf"第[{_CN_DIGITS}]+届|(?<![{_CN_DIGITS}每])(?!一届)[{_CN_DIGITS}]+届|[{_CN_DIGITS}]+次(?:全体)?会议")  # 十届 … 五次会议, not "一届任期"
 _ORDINAL = re.compile(rf"第(?!一[次批期轮])[{_CN_DIGITS}\d]+(?:次|批|期|轮)(?!会议|全体)")  # 第六次大督查, 第三批房源 (第一次: "the first time")
 _BOOK_TITLE = re.compile(r"《([^《》]{4,60})》")
@@ -31,6 +31,7 @@ _GENERIC_PLACES = frozenset("""本市 全市 我市 市区 城区 小区 社区 
 # "越秀区", "武进区" (which jieba tags as names): a district or county, not 社区, 山区 or 城区
 _DISTRICT = re.compile(r"[\u4e00-\u9fff]{2}(?<!社|小|园|城|片|景|辖|新|专|街|校|山|矿|灾|市|郊|库|湾|地|牧|林|老)[区县]")
 _NOT_PLACES = frozenset("中考 高考 下半旗".split())  # words jieba tags as places
+_SMALLER_PLACE = frozenset("村 镇 乡 屯 庄".split())  # after a province's name: a village's ("河南村")
 QUESTION_WORD = re.compile(r"几|啥|哪|谁|什么|怎|多少|多大|多久|多长|多高")
 _VERB_BEFORE_PLACE = re.compile(r"^[来去到在从往回至赴]")  # "来江州" as jieba sometimes cuts it
 _KIND_OF_BUSINESS = re.compile(r"[\u4e00-\u9fff]{2}(?:公司|银行)")  # "保险公司", "物业公司": a kind, not a name
@@ -92,12 +93,10 @@ def question_specifics(question: str) -> Specifics:
         # a span ("2023—2025年") names a plan: the span must be found, not each year anywhere
         years = [y for y in years if y not in (low, high)] + [f"{low}—{high}"]
     numbers: list[str] = []
-    for match in _DOC_NUMBER.finditer(question):
-        # the issuer's code ends the run of characters before "〔": its last two ("国发", "办发", "提复")
-        # tell 国发〔2019〕6号 from 国办发〔2019〕6号
-        issuer = match.group(0)[: match.group(0).index(next(c for c in match.group(0) if c in "〔[［【(（"))]
-        numbers.append(f"{issuer[-2:] if len(issuer) >= 2 else ''}〔{match.group(1)}〕{match.group(2)}号")
-    rest = _DOC_NUMBER.sub(" ", question)
+    for issuer, year, number in DOC_NUMBER_RE.findall(question):
+        # the last two characters of the issuer's code ("国发", "办发", "提复") tell 国发〔2019〕6号 from 国办发〔2019〕6号
+        numbers.append(f"{issuer[-2:] if len(issuer) >= 2 else ''}〔{year}〕{number}号")
+    rest = DOC_NUMBER_RE.sub(" ", question)
     numbers += _ARTICLE.findall(rest)
     for match in _PROPOSAL_NO.finditer(_YEAR.sub(" ", rest)):
         if "号" in match.group(0):
@@ -213,9 +212,6 @@ def _abbreviated(short: str) -> re.Pattern:
 
 _PROVINCES = tuple("""北京 天津 上海 重庆 河北 山西 辽宁 吉林 黑龙江 江苏 浙江 安徽 福建 江西 山东 河南 湖北 湖南 广东 海南 四川
     贵州 云南 陕西 甘肃 青海 台湾 内蒙古 广西 西藏 宁夏 新疆 香港 澳门""".split())
-
-
-_SMALLER_PLACE = frozenset("村 镇 乡 屯 庄".split())
 
 
 def _another_province(place: str, title: str) -> bool:

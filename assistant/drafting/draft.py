@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from assistant.drafting.departments import Department, department_key, implied_departments, short_name, suggest_departments
 from assistant.drafting.formats import Format, SectionSpec, load_format
 from assistant.models import GENRE_LABELS, SearchFilters, SearchHit, Source
+from assistant.numerals import cn_number
 from assistant.drafting.sentence_roles import (DONE, PENDING, PLANNED, PROBLEM, PROVISION, REQUEST, STATUS, attribute_fieldwork,
                              classify, document_sentences, is_fieldwork, restatement, RESTATES)
 from assistant.drafting.similar import SimilarDoc, corpus_idf, find_similar, with_genres
@@ -123,14 +124,6 @@ class Draft:
 
 
 # -- pure text helpers ---------------------------------------------------------------------
-
-def cn_number(n: int) -> str:
-    """1 → 一, 10 → 十, 12 → 十二 (enough for numbered suggestions)."""
-    if n <= 10:
-        return "零一二三四五六七八九十"[n]
-    tens, ones = divmod(n, 10)
-    return ("" if tens == 1 else "零一二三四五六七八九"[tens]) + "十" + ("零一二三四五六七八九"[ones] if ones else "")
-
 
 def strip_item_prefix(text: str) -> str:
     """"一是提高补助。" → "提高补助。"; "（二）资金渠道单一。" → "资金渠道单一。"."""

@@ -13,6 +13,7 @@ import re
 
 from assistant.drafting.draft import Draft, Paragraph, Section
 from assistant.models import GENRE_LABELS
+from assistant.numerals import cn_number
 
 BODY_FONT = "仿宋_GB2312"
 BODY_FALLBACK = "FangSong"
@@ -134,7 +135,7 @@ def to_docx(draft: Draft) -> bytes:
         _set_font(p.add_run(text), HEADING_FONT, "SimHei", 16)
 
     for number, section_ in enumerate(_sections(draft, False), start=1):
-        heading(f"{_cn(number)}、{section_.name}")
+        heading(f"{cn_number(number)}、{section_.name}")
         for paragraph in section_.paragraphs:
             _body_paragraph(document, paragraph)
     references = _sections(draft, True)
@@ -154,7 +155,3 @@ def to_docx(draft: Draft) -> bytes:
     return buffer.getvalue()
 
 
-def _cn(n: int) -> str:
-    from assistant.drafting.draft import cn_number
-
-    return cn_number(n)

@@ -7,11 +7,11 @@ from collections.abc import Sequence
 from pathlib import PurePath
 
 from assistant.models import DocMeta
+from assistant.numerals import CN_DIGITS, parse_cn_number
 
 _HEADER_LINES = 15
 _TAIL_LINES = 15
 _TITLE_MAX = 100
-_CN_DIGITS = {"〇": 0, "零": 0, "○": 0, "Ｏ": 0, "O": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 
 _BRACKETS_OPEN = "〔\\[［【(（"
 _BRACKETS_CLOSE = "〕\\]］】)）"
@@ -343,14 +343,6 @@ def year_from_filename(filename: str) -> int | None:
 # --- date --------------------------------------------------------------------------
 
 
-def _cn_number(text: str) -> int:
-    """Convert a small Chinese numeral (一 … 三十一) to int."""
-    if "十" in text:
-        tens, _, units = text.partition("十")
-        return (_CN_DIGITS.get(tens, 1) if tens else 1) * 10 + (_CN_DIGITS.get(units, 0) if units else 0)
-    return _CN_DIGITS.get(text, 0)
-
-
 def parse_date(text: str) -> str | None:
     """The first date in ``text`` as ISO YYYY-MM-DD (Arabic or Chinese numerals, or ISO)."""
     candidates = []
@@ -360,8 +352,9 @@ def parse_date(text: str) -> str | None:
             candidates.append((match.start(), int(match.group(1)), int(match.group(2)), int(match.group(3))))
     match = _CN_DATE_RE.search(text)
     if match:
-        year = int("".join(str(_CN_DIGITS.get(ch, 0)) for ch in match.group(1)))
-        candidates.append((match.start(), year, _cn_number(match.group(2)), _cn_number(match.group(3))))
+        year = int("".join(str(CN_DIGITS.get(ch, 0)) for ch in match.group(1)))
+        month, day = (parse_cn_number(match.group(k)) or 0 for k in (2, 3))
+        candidates.append((match.start(), year, month, day))
     for _, year, month, day in sorted(candidates):
         if 1 <= month <= 12 and 1 <= day <= 31:
             return f"{year:04d}-{month:02d}-{day:02d}"

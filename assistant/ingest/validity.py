@@ -20,6 +20,8 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from assistant.numerals import parse_cn_number
+
 IN_FORCE = "现行有效"
 REVISED = "已修订"
 REPEALED = "已废止"
@@ -27,8 +29,6 @@ EXPIRED = "已失效"
 STATUSES = (IN_FORCE, REVISED, REPEALED, EXPIRED)
 NOT_IN_FORCE = frozenset({REVISED, REPEALED, EXPIRED})
 
-_CN_DIGITS = {"〇": 0, "○": 0, "零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
-              "八": 8, "九": 9}
 _DATE = r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日"
 _EFFECTIVE_RE = re.compile(rf"自\s*{_DATE}\s*起\s*(?:施行|实施|执行|生效|试行)")
 _FROM_ISSUE_RE = re.compile(r"自\s*(?:印发|发布|公布|下发)之日起\s*(?:施行|实施|执行|生效|试行)")
@@ -59,17 +59,6 @@ class Validity:
 def is_in_force(status: str | None) -> bool:
     """Documents without a status count as in force."""
     return status not in NOT_IN_FORCE
-
-
-def _cn_number(text: str) -> int | None:
-    if text.isdigit():
-        return int(text)
-    if text == "十":
-        return 10
-    if "十" in text:
-        tens, _, ones = text.partition("十")
-        return (_CN_DIGITS.get(tens, 1) if tens else 1) * 10 + (_CN_DIGITS.get(ones, 0) if ones else 0)
-    return _CN_DIGITS.get(text)
 
 
 def _iso(year: str, month: str, day: str) -> str | None:
@@ -144,7 +133,7 @@ def detect_validity(text: str, issued: str | None = None, today: date | None = N
         expires = _iso(*until.groups())
     else:
         years_match = _VALID_YEARS_RE.search(text)
-        years = _cn_number(years_match.group(1)) if years_match else None
+        years = parse_cn_number(years_match.group(1)) if years_match else None
         start = effective or (issued if issued and len(issued) == 10 else None)
         if years and start:
             expires = add_years(start, years)

@@ -16,7 +16,7 @@ import numpy as np
 
 from assistant.answers.evidence import idf
 from assistant.answers.specifics import is_proper_name
-from assistant.index.keyword_index import FIELDS, query_tokens
+from assistant.index.keyword_index import FIELDS, KeywordIndex, query_tokens
 from assistant.models import Chunk, SearchFilters, SearchHit
 from assistant.retrieval.rank import adjacent_pairs, feature_matrix, load_ranker
 from assistant.index.registry import DocumentRecord, text_hash
@@ -232,15 +232,16 @@ class Retriever:
             return rrf(found.dense_rank) + rrf(found.chars_rank)
         return rrf(found.dense_rank) + rrf(found.chars_rank) + rrf(found.words_rank)  # rrf3, or no ranker file
 
-    def term_weights(self, terms: Sequence[str]) -> tuple[dict[str, float], list[str]]:
+    def term_weights(self, terms: Sequence[str], keywords: KeywordIndex | None = None) -> tuple[dict[str, float], list[str]]:
         """The IDF of each of the question's ``terms``, from one pass over the keyword index (each
         character pair's chunk frequency counted once), and the long terms no chunk contains.
 
         A word in every chunk weighs almost nothing, a word no chunk contains weighs most; a term's
         document frequency is that of its rarest character pair (or Latin word), which bounds it
         from above. A long term found nowhere ("公共租赁住房" in a library without one) is a subject
-        the library does not cover."""
-        keywords = self.index.keywords()
+        the library does not cover. ``keywords``: the index the caller already caught up, if any."""
+        if keywords is None:
+            keywords = self.index.keywords()
         total = keywords.size
         frequency: dict[str, int] = {}
 
@@ -260,8 +261,8 @@ class Retriever:
         absent = [t for t in weights if len(t) >= LONG_TERM and _is_cjk(t) and not _COUNTS.search(t)
                   and not all(chunks_with(g) for g in char_ngrams(t) if len(g) == 2 and _is_cjk(g))]
         # a shorter name ("郑洛新高新区"), none of whose character pairs any chunk has, is one the library lacks
-        absent += [t for t in weights if 3 <= len(t) < LONG_TERM and _is_cjk(t) and is_proper_name(t) and not in_dictionary(t)
-                   and not any(chunks_with(g) for g in char_ngrams(t) if len(g) == 2)]
+        absent += [t for t in weights if 3 <= len(t) < LONG_TERM and _is_cjk(t) and not in_dictionary(t)
+                   and not any(chunks_with(g) for g in char_ngrams(t) if len(g) == 2) and is_proper_name(t)]
         return weights, absent
 
     def search(self, query: str, k: int = 10, filters: SearchFilters | None = None,
