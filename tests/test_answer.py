@@ -269,6 +269,43 @@ def test_a_count_must_count_what_was_asked():
     assert not plan.refused and not plan.caveats
 
 
+def test_a_figure_must_be_stated_of_what_was_asked():
+    # the document says the fee exists and fines someone 二百元: neither is the fee asked for
+    law = [replace(hit(1, "第二十条 公民申请领取居民身份证，应当缴纳证件工本费，标准由价格主管部门核定。", doc="l", similarity=0.93),
+                   title="中华人民共和国居民身份证法"),
+           replace(hit(2, "第十六条 出租、出借居民身份证的，由公安机关给予警告，并处二百元以下罚款。", doc="l", similarity=0.92),
+                   title="中华人民共和国居民身份证法")]
+    plan = plan_answer(q("领居民身份证的工本费是多少元？", 工本费=5.0, 居民身份证=4.5), law, {}, threshold=0.85)
+    assert plan.refused or plan.caveats
+    plan = plan_answer(q("出借居民身份证最多罚多少元？", 出借=5.0, 居民身份证=4.5), law, {}, threshold=0.85)
+    assert not plan.refused and not plan.caveats
+    # a rate or a price of something: "配备率", "中选价格" name what the figure is of
+    guide = replace(hit(1, "执法机关要配备执法记录仪。执法记录仪的音像资料每季度抽查，抽查比例不低于5%。", doc="g", similarity=0.93),
+                    title="关于全面推行行政执法全过程记录制度的指导意见")
+    plan = plan_answer(q("执法记录仪的配备率要达到多少？", 记录仪=5.0, 配备=4.4, 执法=3.6), [guide], {}, threshold=0.85)
+    assert plan.refused or any("配备率" in c for c in plan.caveats)
+
+
+def test_the_year_a_document_was_issued_is_its_date_not_a_year_it_mentions():
+    opinion = replace(hit(1, "对不裁员的参保企业，2019年1月1日至2020年12月31日可返还其上年度缴纳失业保险费的50%。", doc="o",
+                          similarity=0.93), title="国务院关于做好促进就业工作的若干意见", date="2018-11-16", year=2018)
+    weights = dict(失业保险=4.0, 返还=4.5, 稳岗=5.0)
+    plan = plan_answer(q("2020年国务院出台的稳就业政策，失业保险返还比例是多少？", **weights), [opinion], {}, threshold=0.85)
+    assert plan.refused or any("2020年" in c for c in plan.caveats)
+    plan = plan_answer(q("2018年国务院出台的稳就业政策，失业保险返还比例是多少？", **weights), [opinion], {}, threshold=0.85)
+    assert not plan.refused and not plan.caveats
+
+
+def test_a_date_asked_must_be_stated():
+    group = replace(hit(1, "根据人员变动情况和工作需要，国务院决定对第二次全国污染源普查领导小组组成人员进行调整。", doc="c",
+                        similarity=0.93), title="关于调整第二次全国污染源普查领导小组组成人员的通知", date="2018-11-05")
+    plan = plan_answer(q("第二次全国污染源普查的标准时点是哪一天？", 污染源=5.0, 普查=5.0, 时点=3.0), [group], {}, threshold=0.85)
+    assert plan.refused or any("日期" in c for c in plan.caveats)
+    plan = plan_answer(q("调整第二次全国污染源普查领导小组的通知是哪天印发的？", 污染源=5.0, 普查=5.0, 领导小组=4.0),
+                       [group], {}, threshold=0.85)  # the document line gives the date it was issued
+    assert not plan.refused and not plan.caveats
+
+
 def test_a_question_naming_the_kind_of_document_is_answered_from_it():
     proposal = replace(hit(1, "我市网络订餐入网商户约2.3万家，一个市场监管所平均要监管2000余户。", doc="p", similarity=0.91),
                        title="关于加强网络订餐食品安全监管的提案", genre="proposal")

@@ -214,6 +214,7 @@ def plan_answer(question: Question, hits: Sequence[SearchHit], texts: Mapping[st
     absent, quoted, answering = _absent_specifics(wanted, question.weights, evidence, hits, texts)
     absent += [t for t in absent_terms if t not in absent]
     other_years, no_figure = _figure_gaps(question, wanted, evidence, hits, texts, answering)
+    no_figure = no_figure or _date_gap(question.text, evidence)
     absent += [y for y in other_years if y not in absent]
     if not absent and not no_figure:
         return Plan(evidence, False, backing)
@@ -224,8 +225,37 @@ def plan_answer(question: Question, hits: Sequence[SearchHit], texts: Mapping[st
     if absent:
         caveats.append(_missing_caveat(absent, chosen[0]))
     if no_figure:
-        caveats.append(f"所引文件没有给出{no_figure[0]}的具体数字；以下是最接近的内容，请注意区别。")
+        gap = no_figure[0]
+        what = "具体日期" if gap == _NO_DATE else f"问题所问的具体数字（{gap}）" if re.match(r"多|几", gap) else f"{gap}的具体数字"
+        caveats.append(f"所引文件没有给出{what}；以下是最接近的内容，请注意区别。")
     return Plan(evidence, False, backing, tuple(caveats), tuple(absent + no_figure))
+
+
+def _as_asked(question: str, measured: str, figure: AskedFigure) -> str:
+    """What the figure measures as the question words it: "中选价格" for 中选, "配备率" for 配备."""
+    at, end = question.find(measured), question.find(figure.label)
+    return _FILLER_BEFORE.sub("", question[at:end]) or measured if 0 <= at < end else measured
+
+
+def _states(figure: AskedFigure, measured: str, text: str, title: str) -> bool:
+    """``text`` (a quoted unit of the document titled ``title``) states a figure of the kind asked and names what it measures."""
+    return figure.found_in(text) and term_credit(measured, f"{title} {text}") > 0
+
+
+_NO_DATE = "日期"
+_ASKS_DATE = re.compile(r"哪一?天|几月几[日号]|几号|哪一?年|什么时候|何时|什么时间|哪个月")
+_ASKS_ISSUED = re.compile(r"发的|印发|发布|出台|公布|颁布|下发|签发|成文")  # the answer's document line gives that date
+_SAYS_DATE = re.compile(r"\d{4}\s*年|\d{1,2}\s*月|[一二三四五六七八九十]{1,2}月|[〇○零一二三四五六七八九]{4}年|年底|年内|月底|之日|当日|当天|每年|每月|每周|"
+                        r"工作日|日内|天内|个月内|以前|之前|起施行|同时|期间|截止")
+
+
+def _date_gap(question: str, evidence: Evidence) -> list[str]:
+    """``[_NO_DATE]`` when the question asks a date or a deadline ("标准时点定在哪一天", "最晚什么时候改完")
+    and no quoted sentence states one; a question asking when its document was issued is answered by the
+    document line, which gives that date."""
+    if not _ASKS_DATE.search(question) or _ASKS_ISSUED.search(question):
+        return []
+    return [] if any(_SAYS_DATE.search(u.text) for u in evidence.units) else [_NO_DATE]
 
 
 def _figure_gaps(question: Question, wanted: Specifics, evidence: Evidence, hits: Sequence[SearchHit],
@@ -235,7 +265,8 @@ def _figure_gaps(question: Question, wanted: Specifics, evidence: Evidence, hits
     title states that kind of figure — from the document about the place or year asked, when one is
     asked ("广州…多少钱" is not answered by 江州's figure quoted next to a Guangzhou page that gives
     none); when the document never names what the figure measures ("注册资本是多少"); and when no
-    sentence stating it counts what was asked ("多少个充电棚")."""
+    sentence stating it names what was counted or measured ("多少个充电棚", "工本费是多少元": a law that
+    says the fee exists and fines "二百元以下" does not give the fee)."""
     figure = asked_figure(question.text)
     if not figure:
         return [], []
@@ -249,9 +280,11 @@ def _figure_gaps(question: Question, wanted: Specifics, evidence: Evidence, hits
     unsaid = _unsaid_measures(question, figure, wanted, f"{best.title} {texts.get(best.doc_id, best.text)}")
     if unsaid:
         return other_years, unsaid
-    if counted and not any(figure.found_in(u.text) and term_credit(counted, f"{hits[u.hit].title} {u.text}")
-                           for u in evidence.units):
+    if counted and not any(_states(figure, counted, u.text, hits[u.hit].title) for u in evidence.units):
         return other_years, [figure.label + counted]
+    measured = _measured(question, figure, wanted)[:1] if figure.label not in ("多久", "多长时间") else []
+    if measured and not any(_states(figure, measured[0], u.text, hits[u.hit].title) for u in evidence.units):
+        return other_years, [_as_asked(question.text, measured[0], figure)]
     return other_years, []
 
 
@@ -267,7 +300,8 @@ def _years_of_other_figures(question: str, figure: AskedFigure, years: Sequence[
             and all(years_in(t) for t in stating)]
 
 
-_FILLER_BEFORE = re.compile(r"(?:是|有|为|要|在|的|了|共|一共|总共|合计|大概|大约|约|达到|达|能|可以|可|会|每年|每月|每人|得|需要|需)*$")
+_FILLER_BEFORE = re.compile(r"(?:是|有|为|要|在|的|了|共|一共|总共|合计|大概|大约|约|达到|达|能|可以|可|会|每年|每月|每人|得|需要|需|"
+                            r"(?:降|降低|提高|提升|增加|增长|减少|下降|上升|控制)[到至在]?)*$")
 _FILLER_AFTER = re.compile(r"^(?:个|名|位|家|项|次|份|人次|万|亿|的)*")
 
 
@@ -280,24 +314,35 @@ def _around(question: str, figure: AskedFigure) -> tuple[str, str] | None:
 def _unsaid_measures(question: Question, figure: AskedFigure, wanted: Specifics, document: str) -> list[str]:
     """The thing the asked figure counts or measures ("注册资本是多少", "多少人死亡", "多少游客") when the
     answering document never names it: the number quoted is then some other number."""
+    return [t for t in _measured(question, figure, wanted) if term_credit(t, document) == 0][:1]
+
+
+def _measured(question: Question, figure: AskedFigure, wanted: Specifics) -> list[str]:
+    """The thing the asked figure counts or measures, as the question names it next to the figure: the
+    noun before it and the one that qualifies it ("常住人口规模"), the one after ("多少游客"), and a word of
+    any kind that says what a rate or a kind of figure is of ("配备率", "中选价格")."""
     around = _around(question.text, figure)
     if not around:
         return []
     before, after = _FILLER_BEFORE.sub("", around[0]), _FILLER_AFTER.sub("", around[1])
     specific = wanted.all()
     terms = [t for t in question.weights if not any(t in s or s in t for s in specific)]
-    named = []  # the noun before the figure asked and the one that qualifies it ("常住人口规模"), and after
+    of_kind = not any(before.endswith(t) for t in terms) and before.endswith("率")
+    before = before.removesuffix("率") if of_kind else before
+    named, qualifiers = [], set()
     for _ in range(2):
         head = next((t for t in terms if before.endswith(t)), None)
         if head:
             named.append(head)
+            qualifiers |= {head} if of_kind else set()
+            of_kind = head in _KINDS_OF_FIGURE
             before = before[: -len(head)]
         tail = next((t for t in terms if after.startswith(t)), None)
         if tail:
             named.append(tail)
             after = after[len(tail) :]
     return [t for t in named if t not in _KINDS_OF_FIGURE and not _SCOPE.match(t) and question.weights[t] >= MEASURED_TERM_WEIGHT
-            and is_noun(t) and term_credit(t, document) == 0][:1]
+            and (t in qualifiers or is_noun(t))]
 
 
 _COUNT_MEASURE = re.compile(r"[个家项人名份起件套辆张座所户条批]$")
@@ -316,7 +361,7 @@ def _counted(question: Question, figure: AskedFigure) -> str | None:
 
 # Nouns that say what kind of figure is asked ("比例是多少"), not what it is a figure of.
 _KINDS_OF_FIGURE = frozenset("""比例 比重 占比 数量 数额 金额 额度 标准 时间 期限 时限 费用 人数 幅度 规模 总量 总额 水平 上限 下限
-    面积 时长 年限 次数 天数 个数 多少 数字 数目 价格 价钱 单价 费率 税率 利率 以内 以上 以下 左右""".split())
+    面积 时长 年限 次数 天数 个数 多少 数字 数目 价格 价钱 单价 费率 税率 利率 以内 以上 以下 左右 目标""".split())
 _SCOPE = re.compile(r"^[全每各本该整]")  # "全村有多少户": the scope of the count, not what it counts
 MEASURED_TERM_WEIGHT = 3.0  # a rarer word than 政府 or 企业
 
@@ -354,8 +399,9 @@ def _absent_specifics(wanted: Specifics, weights: Mapping[str, float], evidence:
                              for h in passages)
         quoted = described + " " + " ".join(u.text for u in evidence.units if hits[u.hit].doc_id == doc)
         document = texts.get(doc, passages[0].text)
+        dated = " ".join(f"{h.date or ''} {h.year or ''}" for h in passages).strip()
         absent = missing(_with_later_targets(wanted, passages[0].year, document), quoted, document, passages[0].title,
-                         head=described + " " + document[:MASTHEAD])
+                         head=described + " " + document[:MASTHEAD], dated=dated)
         # the best document may say the rest of the question outside the quoted sentences (a salutation
         # "邓明义代表：" says who made the suggestion the title names)
         said = quoted + " " + texts.get(doc, "") if rank == 0 else quoted

@@ -44,6 +44,7 @@ class Specifics:
 
     years: tuple[str, ...] = ()
     targets: tuple[str, ...] = ()  # years asked as a plan's target ("到2025年"): the plan states them once, up front
+    issued: tuple[str, ...] = ()  # years a document asked about was issued in ("2020年国务院出台的…政策"): its date says it
     places: tuple[str, ...] = ()
     numbers: tuple[str, ...] = ()  # proposal numbers, 文号 (normalised), article numbers
     titles: tuple[str, ...] = ()  # 《…》 names
@@ -122,7 +123,8 @@ def question_specifics(question: str) -> Specifics:
                 organisations.append(word)
     # a plan's target year ("到2025年") or the year of a dated event ("2003年8月…瓦斯爆炸") is stated once
     targets = tuple(y for y in years if re.search(rf"到\s*{y}|{y}\s*年(?:底|末|前|\s*\d{{1,2}}\s*月)", question))
-    return Specifics(tuple(years), targets, tuple(dict.fromkeys(places)), tuple(dict.fromkeys(numbers)),
+    issued = tuple(y for y in years if y not in targets and re.search(rf"{y}\s*年{_ISSUED}", question))
+    return Specifics(tuple(years), targets, issued, tuple(dict.fromkeys(places)), tuple(dict.fromkeys(numbers)),
                      tuple(dict.fromkeys(titles)), tuple(dict.fromkeys(organisations)))
 
 
@@ -156,7 +158,12 @@ def _title_found(title: str, evidence: str) -> bool:
     return core in evidence or _plain(title) in evidence
 
 
-def missing(specifics: Specifics, evidence: str, documents: str = "", title: str = "", head: str | None = None) -> list[str]:
+_ISSUED = ("(?:国务院办公厅|国务院|国办|市政府|省政府|[\u4e00-\u9fff]{2,3}市|市里|省里)?"
+           "(?:出台|印发|发布|下发|颁布|公布|制定|推出|发)(?:的|了)")  # "2020年国务院出台的", not "到2020年出台"
+
+
+def missing(specifics: Specifics, evidence: str, documents: str = "", title: str = "", head: str | None = None,
+            dated: str = "") -> list[str]:
     """The specifics the evidence does not contain, as the question wrote them.
 
     Years, numbers and titles must be in the quoted evidence (or its metadata); a place or an
@@ -165,12 +172,17 @@ def missing(specifics: Specifics, evidence: str, documents: str = "", title: str
     节假日安排的通知) is about that year only, whatever other years its text mentions; one whose title
     names a province (关于湖北省在…) is about that province only. A 文号 must be the document's own
     (its metadata or its ``head``, the masthead), not one its text cites; an article number asked of a
-    named law must be that law's, not its 实施条例's."""
+    named law must be that law's, not its 实施条例's. A year the question says a document was issued in
+    ("2020年国务院出台的…") must be its date (``dated``, else its masthead) or in its title."""
     plain = _plain(evidence)
     whole = plain + _plain(documents)
     own = plain if head is None else _plain(head)
     absent = []
     for year in specifics.years:
+        if year in specifics.issued:  # the document's own date or title, not a year its text mentions
+            if year not in f"{title} {dated or own}":
+                absent.append(f"{year}年")
+            continue
         found = year in (whole if year in specifics.targets else plain)
         # a title's year rules unless the quoted text speaks of the year asked ("1996年，我国共发生…"),
         # not merely of a day in it ("2018年12月30日至2019年1月1日放假")
