@@ -306,6 +306,31 @@ def test_a_date_asked_must_be_stated():
     assert not plan.refused and not plan.caveats
 
 
+def test_the_document_line_gives_the_date_as_written_in_chinese_and_whom_a_reply_answers():
+    text = "关于建设法律法规查询系统建议的复函\n国办函〔2006〕71号\n周桂英代表：\n您提出的建议收悉。法律法规数据库将向社会免费开放查询。"
+    reply = replace(hit(1, "法律法规数据库将向社会免费开放查询。", doc="r", similarity=0.93),
+                    title="关于建设法律法规查询系统建议的复函", doc_number="国办函〔2006〕71号", date="2006-05-09")
+    answer, _ = compose_extractive(q("法律法规数据库能免费查询吗？"), [reply], {"r": text})
+    assert answer.splitlines()[0] == "据《关于建设法律法规查询系统建议的复函》（国办函〔2006〕71号，2006年5月9日，致周桂英代表）："
+
+
+def test_a_post_the_document_never_names_is_not_answered_by_the_names_it_lists():
+    roster = replace(hit(1, "主任：陈宝生 教育部部长\n副主任：郑富芝 教育部副部长", doc="m", similarity=0.93),
+                     title="关于调整国家教材委员会组成人员的通知")
+    plan = plan_answer(q("国家教材委员会专家委员会的主任委员是谁？", 教材=5.0, 专家=4.3, 主任委员=3.0), [roster], {}, threshold=0.85)
+    assert plan.refused or any("主任委员" in c for c in plan.caveats)
+    plan = plan_answer(q("国家教材委员会的副主任是谁？", 教材=5.0, 副主任=4.0), [roster], {}, threshold=0.85)
+    assert not plan.refused and not plan.caveats
+
+
+def test_a_table_row_flattened_one_cell_per_line_is_quoted_whole():
+    text = ("三、科技金融创新方面（共 2 项）\n10\n区域性股权市场设置科技创新专板\n在区域性股权市场推出科技创新板，提供挂牌展示服务。\n"
+            "中国证监会\n8 个改革试验区域\n11\n科技型企业金融综合服务\n银行建立专营组织架构。\n中国人民银行\n全国")
+    units = [u.text for u in passage_units(0, text, 0, len(text))]
+    assert "区域性股权市场设置科技创新专板\n在区域性股权市场推出科技创新板，提供挂牌展示服务。\n中国证监会\n8 个改革试验区域" in units
+    assert units[-1] == "科技型企业金融综合服务\n银行建立专营组织架构。\n中国人民银行\n全国"
+
+
 def test_a_question_naming_the_kind_of_document_is_answered_from_it():
     proposal = replace(hit(1, "我市网络订餐入网商户约2.3万家，一个市场监管所平均要监管2000余户。", doc="p", similarity=0.91),
                        title="关于加强网络订餐食品安全监管的提案", genre="proposal")

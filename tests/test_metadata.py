@@ -257,3 +257,14 @@ def test_mastheads_labelled_dates_several_issuers_and_speeches_in_detected_metad
     speech = "以文旅融合赋能乡村振兴\n江州市政协十四届三次会议大会发言摘要\n发言人：某某\n2024年1月12日\n各位委员：\n正文。"
     meta = detect_metadata(speech, "s.txt")
     assert (meta.title, meta.genre, meta.year) == ("以文旅融合赋能乡村振兴", "speech", 2024)
+
+
+def test_a_proposal_and_a_social_conditions_report_are_known_by_their_numbers() -> None:
+    proposal = ("关于推进智慧停车建设的提案\n江州市政协十四届二次会议\n提案号：第0211号\n提案者：某某\n"
+                "提交日期：2023年1月11日\n案由：关于推进智慧停车建设的提案\n一、情况分析\n正文。")
+    meta = detect_metadata(proposal, "p.txt")
+    assert (meta.genre, meta.doc_number) == ("proposal", "第0211号")
+    report = "关于外卖骑手交通安全的建议\n江州市政协社情民意信息\n2025年第18期（总第236期）\n反映人：某某\n报送日期：2025年4月16日\n正文。"
+    assert detect_metadata(report, "r.txt").doc_number == "2025年第18期，总第236期"
+    cited = "关于某事的情况反映\n江州市政协社情民意信息\n反映人：某某\n正文引用了2024年第9期的内容。"
+    assert detect_metadata(cited, "c.txt").doc_number is None  # an issue cited in the body is not its own

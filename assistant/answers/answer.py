@@ -215,8 +215,10 @@ def plan_answer(question: Question, hits: Sequence[SearchHit], texts: Mapping[st
     absent += [t for t in absent_terms if t not in absent]
     other_years, no_figure = _figure_gaps(question, wanted, evidence, hits, texts, answering)
     no_figure = no_figure or _date_gap(question.text, evidence)
+    best = hits[evidence.units[0].hit]
+    unnamed = _unnamed_role(question, f"{best.title} {texts.get(best.doc_id, best.text)}")
     absent += [y for y in other_years if y not in absent]
-    if not absent and not no_figure:
+    if not absent and not no_figure and not unnamed:
         return Plan(evidence, False, backing)
     rest = {t: w for t, w in question.weights.items() if not any(t in a or a in t for a in absent)}
     if absent and (not rest or coverage(rest, quoted) < CAVEAT_MIN_COVERAGE):
@@ -224,11 +226,13 @@ def plan_answer(question: Question, hits: Sequence[SearchHit], texts: Mapping[st
     caveats = []
     if absent:
         caveats.append(_missing_caveat(absent, chosen[0]))
+    if unnamed:
+        caveats.append(f"所引文件没有提到{unnamed[0]}；以下是最接近的内容，请注意区别。")
     if no_figure:
         gap = no_figure[0]
         what = "具体日期" if gap == _NO_DATE else f"问题所问的具体数字（{gap}）" if re.match(r"多|几", gap) else f"{gap}的具体数字"
         caveats.append(f"所引文件没有给出{what}；以下是最接近的内容，请注意区别。")
-    return Plan(evidence, False, backing, tuple(caveats), tuple(absent + no_figure))
+    return Plan(evidence, False, backing, tuple(caveats), tuple(absent + no_figure + unnamed))
 
 
 def _as_asked(question: str, measured: str, figure: AskedFigure) -> str:
@@ -247,6 +251,21 @@ _ASKS_DATE = re.compile(r"哪一?天|几月几[日号]|几号|哪一?年|什么�
 _ASKS_ISSUED = re.compile(r"发的|印发|发布|出台|公布|颁布|下发|签发|成文")  # the answer's document line gives that date
 _SAYS_DATE = re.compile(r"\d{4}\s*年|\d{1,2}\s*月|[一二三四五六七八九十]{1,2}月|[〇○零一二三四五六七八九]{4}年|年底|年内|月底|之日|当日|当天|每年|每月|每周|"
                         r"工作日|日内|天内|个月内|以前|之前|起施行|同时|期间|截止")
+
+
+_ASKS_PERSON = re.compile(r"([\u4e00-\u9fff]{2,12})(?:是谁|由谁担任|是哪位|是哪一位)")
+
+
+def _unnamed_role(question: Question, document: str) -> list[str]:
+    """The post a question asks who holds ("专家委员会的主任委员是谁") when the answering document never
+    names that post: the names it lists hold other posts."""
+    asked = _ASKS_PERSON.search(question.text)
+    if not asked:
+        return []
+    role = next((t for t in question.weights if asked.group(1).endswith(t)), None)
+    if not role or question.weights[role] < MEASURED_TERM_WEIGHT or not is_noun(role) or term_credit(role, document):
+        return []
+    return [role]
 
 
 def _date_gap(question: str, evidence: Evidence) -> list[str]:
@@ -437,10 +456,33 @@ def _short_title(title: str) -> str:
     return inner.group(1) if inner else title.strip("《》")
 
 
-def document_line(hit: SearchHit, earlier: bool = False) -> str:
-    """"据《江州市既有住宅加装电梯管理办法》（江政办规〔2023〕5号，2023-05-10）：" — the document a group
-    of quotes comes from; a repealed or expired document says so."""
-    details = "，".join(x for x in (hit.doc_number, hit.date or (str(hit.year) if hit.year else None)) if x)
+def _chinese_date(iso: str | None) -> str | None:
+    """"2018-11-23" → "2018年11月23日", "2019-03" → "2019年3月", "2019" → "2019年"."""
+    if not iso:
+        return None
+    parts = [int(p) for p in iso.split("-") if p.isdigit()]
+    return "".join(f"{n}{unit}" for n, unit in zip(parts, "年月日")) or None
+
+
+_ADDRESSEE = re.compile(r"^(?!各位|尊敬|亲爱|全体)([\u4e00-\u9fff·]{2,12}?(?:代表|委员|副主席|主席|同志|先生|女士))\s*[:：]$")
+ADDRESSEE_LINES = 20  # a reply's salutation ("周桂英代表：") is among its first lines
+
+
+def addressee(document: str) -> str | None:
+    """The person a reply or letter is addressed to, from its salutation: "周桂英代表"."""
+    for line in document.split("\n", ADDRESSEE_LINES)[:ADDRESSEE_LINES]:
+        found = _ADDRESSEE.match(line.strip())
+        if found:
+            return found.group(1)
+    return None
+
+
+def document_line(hit: SearchHit, earlier: bool = False, to: str | None = None) -> str:
+    """"据《江州市既有住宅加装电梯管理办法》（江政办规〔2023〕5号，2023年5月10日）：" — the document a group
+    of quotes comes from, dated as Chinese documents are, and for a letter or reply, whom it answers
+    ("致周桂英代表"); a repealed or expired document says so."""
+    dated = _chinese_date(hit.date) or (f"{hit.year}年" if hit.year else None)
+    details = "，".join(x for x in (hit.doc_number, dated, f"致{to}" if to else None) if x)
     status = f"（该文件{hit.status}）" if hit.status in ("已废止", "已失效", "已修订") else ""
     lead = "较早的" if earlier else "据"
     return f"{lead}《{_short_title(hit.title)}》{f'（{details}）' if details else ''}{status}："
@@ -480,7 +522,7 @@ def compose_extractive(question: Question | str, hits: Sequence[SearchHit], text
     lines = []
     for doc in order:
         units = groups[doc]
-        lines.append(document_line(hits[units[0].hit], earlier=doc in earlier))
+        lines.append(document_line(hits[units[0].hit], earlier=doc in earlier, to=addressee(texts.get(doc, ""))))
         for unit in units:
             n = numbers.setdefault(unit.hit, len(numbers) + 1)
             low, high = extent.get(unit.hit, (unit.start, unit.end))

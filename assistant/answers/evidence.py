@@ -320,6 +320,29 @@ def _roster_end(text: str, line_end: int) -> int:
     return stop if names <= ROSTER_LINES else line_end
 
 
+_SERIAL = re.compile(r"^\s*(\d{1,3})\s*$")
+RECORD_LINES = 6  # cells of a table row flattened one per line after its serial number
+WHOLE_RECORD = 400
+
+
+def _record(text: str, serial_end: int, serial: int) -> tuple[int, int] | None:
+    """The row of a table flattened one cell per line under its serial number ("10" / 区域性股权市场设置科技创新专板
+    / what it is / 中国证监会 / 8 个改革试验区域 / "11"): the span of its cells, when the next row's
+    serial, a heading or the end of the text closes it within a few lines; None otherwise."""
+    first, stop, cells = serial_end + 1, serial_end, 0
+    for line, end in _lines_after(text, serial_end):
+        following = _SERIAL.match(line)
+        if following or _HEADING_START.match(line) or _SECTION_START.match(line):
+            closes = not following or int(following.group(1)) == serial + 1
+            break
+        stop, cells = end, cells + 1
+        if cells > RECORD_LINES:
+            return None
+    else:
+        closes = True
+    return (first, stop) if closes and cells >= 2 and stop - first <= WHOLE_RECORD else None
+
+
 def passage_units(hit_index: int, text: str, start: int, end: int, title: str = "") -> list[Unit]:
     """The quotable units of the passage ``text[start:end]`` (``text`` being the whole document)."""
     units: list[Unit] = []
@@ -329,6 +352,12 @@ def passage_units(hit_index: int, text: str, start: int, end: int, title: str = 
         if a < skip_until:
             continue
         line = text[a:b]
+        serial = _SERIAL.match(line)
+        record = _record(text, b, int(serial.group(1))) if serial else None
+        if record:  # a flattened table row is quoted whole, its cells on their lines
+            units.append(Unit(hit_index, text[record[0] : record[1]], *record))
+            skip_until = record[1]
+            continue
         if _TABLE_CELL_SEP in line:
             header = _table_header(text, a)
             if header:

@@ -300,10 +300,25 @@ def find_doc_numbers(text: str) -> list[tuple[int, str]]:
 
 
 def detect_doc_number(lines: Sequence[str]) -> str | None:
-    """The 文号 in the header area (before the body starts), not one cited in the body."""
-    header = "\n".join(_header_area(lines))
-    found = find_doc_numbers(header)
-    return found[0][1] if found else None
+    """The 文号 in the header area (before the body starts), not one cited in the body; for a proposal, its
+    number ("提案号：第0034号"); for a periodical (社情民意信息, a bulletin), its issue line: "2025年第18期
+    （总第236期）" → "2025年第18期，总第236期"."""
+    header = _header_area(lines)
+    found = find_doc_numbers("\n".join(header))
+    if found:
+        return found[0][1]
+    proposal = next((m.group(1) for m in map(_PROPOSAL_NUMBER_RE.fullmatch, header) if m), None)
+    if proposal:
+        return proposal
+    issue = next((m for m in map(_ISSUE_RE.fullmatch, header) if m), None)
+    return f"{issue.group(1)}年第{issue.group(2)}期" + (f"，总第{issue.group(3)}期" if issue.group(3) else "") if issue else None
+
+
+_PROPOSAL_NUMBER_RE = re.compile(r"(?:提案|建议|议案)(?:编号|号)\s*[:：]\s*(第\s*\d+\s*号)")  # "提案号：第0034号"
+
+
+_ISSUE_RE = re.compile(r"(?:[\u4e00-\u9fff]{2,20}?(?:社情民意信息|信息|简报|专报|通讯))?\s*((?:19|20)\d{2})\s*年\s*第\s*(\d+)\s*期"
+                       r"\s*(?:[（(]\s*总第\s*(\d+)\s*期\s*[）)])?")
 
 
 def _header_area(lines: Sequence[str]) -> list[str]:
