@@ -331,6 +331,16 @@ def test_a_table_row_flattened_one_cell_per_line_is_quoted_whole():
     assert units[-1] == "科技型企业金融综合服务\n银行建立专营组织架构。\n中国人民银行\n全国"
 
 
+def test_the_sentence_that_continues_a_quoted_one_follows_it_but_not_the_next_article():
+    text = ("社会团体申请保留，应当具备下列条件：有规范的名称和相应的组织机构；有固定的住所。"
+            "非法人社会团体还应有固定的联络地点、5000元以上的资金和兼职工作人员。\n"
+            "第五条 社会团体的登记管理机关是民政部门。")
+    opinion = replace(hit(1, text, doc="s", similarity=0.93), title="关于加强管理的意见")
+    answer, _ = compose_extractive(q("社会团体申请保留需要具备什么条件？", 社会=4.0, 团体=4.0, 保留=3.0, 条件=2.0),
+                                   [opinion], {"s": text})
+    assert "5000元以上的资金" in answer and "第五条" not in answer
+
+
 def test_a_question_naming_the_kind_of_document_is_answered_from_it():
     proposal = replace(hit(1, "我市网络订餐入网商户约2.3万家，一个市场监管所平均要监管2000余户。", doc="p", similarity=0.91),
                        title="关于加强网络订餐食品安全监管的提案", genre="proposal")

@@ -700,6 +700,7 @@ def choose(hits: Sequence[SearchHit], units: Sequence[Unit], terms: Mapping[str,
         total += len(unit.text)
         if doc not in documents:
             documents.append(doc)
+    chosen += _sequels(chosen, scored, hits, documents[0], best_own, terms)
     figure = asked_figure(question)
     if figure and not figure.found_in(" ".join(u.text for u in chosen)):
         chosen += _figure_unit(figure, scored, chosen, hits, best_own)
@@ -711,6 +712,30 @@ def choose(hits: Sequence[SearchHit], units: Sequence[Unit], terms: Mapping[str,
     order = {doc: i for i, doc in enumerate(documents)}
     chosen.sort(key=lambda u: (order[hits[u.hit].doc_id], u.start))
     return Evidence(chosen, best_relevance, coverage(terms, evidence_text))
+
+
+SEQUEL_MIN_OWN = 0.3  # share of the best unit's own score the sentence right after a quoted one needs to follow it
+SEQUEL_CHARS = 120  # …and no longer than this
+SEQUEL_TERM_WEIGHT = 3.0  # …and naming one of the question's rarer words
+
+
+def _sequels(chosen: Sequence[Unit], scored: Sequence[tuple[float, float, Unit]], hits: Sequence[SearchHit],
+             document: str, best_own: float, terms: Mapping[str, float]) -> list[Unit]:
+    """The short sentence right after a quoted one of the answering document, when it speaks of the
+    question too ("非法人社会团体还应有固定的联络地点、5000元以上的资金…" after the conditions it adds to);
+    not the next article or numbered item, which is a provision of its own."""
+    ends = {(hits[u.hit].doc_id, u.end) for u in chosen}
+    taken = {(hits[u.hit].doc_id, u.start) for u in chosen}
+    found: list[Unit] = []
+    for _, own, unit in scored:
+        doc = hits[unit.hit].doc_id
+        if (doc == document and own >= SEQUEL_MIN_OWN * best_own and len(unit.text) <= SEQUEL_CHARS
+                and not _ITEM_START.match(unit.text)  # a new article or item is no sequel: it says something else
+                and any(term_credit(t, unit.text) for t, w in terms.items() if w >= SEQUEL_TERM_WEIGHT)
+                and (doc, unit.start) not in taken and any((doc, unit.start - gap) in ends for gap in (0, 1, 2))):
+            found.append(unit)
+            taken.add((doc, unit.start))
+    return found
 
 
 FIGURE_MIN_OWN = 0.4  # share of the best unit's own score a unit must reach to be quoted for the figure asked
