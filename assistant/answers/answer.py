@@ -16,8 +16,8 @@ from dataclasses import dataclass, replace
 
 from assistant.answers.citations import verify
 from assistant.config import Settings
-from assistant.answers.evidence import (AskedFigure, Evidence, Unit, asked_figure, candidate_units, choose, coverage,
-                                        disagree, term_credit)
+from assistant.answers.evidence import (AskedFigure, Evidence, Unit, addressee, asked_figure, candidate_units, choose,
+                                        coverage, disagree, term_credit)
 from assistant.answers.llm import ChatModel, Message, ModelUnavailable, fill, load_prompt, source_block
 from assistant.models import SearchHit, Source
 from assistant.answers.specifics import (QUESTION_WORD, Specifics, is_noun, laws_named, missing, question_specifics,
@@ -213,10 +213,11 @@ def plan_answer(question: Question, hits: Sequence[SearchHit], texts: Mapping[st
     chosen = [hits[i] for i in evidence.hits]
     absent, quoted, answering = _absent_specifics(wanted, question.weights, evidence, hits, texts)
     absent += [t for t in absent_terms if t not in absent]
-    other_years, no_figure = _figure_gaps(question, wanted, evidence, hits, texts, answering)
-    no_figure = no_figure or _date_gap(question.text, evidence)
     best = hits[evidence.units[0].hit]
-    unnamed = _unnamed_role(question, f"{best.title} {texts.get(best.doc_id, best.text)}")
+    best_document = f"{best.title} {texts.get(best.doc_id, best.text)}"
+    other_years, no_figure = _figure_gaps(question, wanted, evidence, hits, best_document, answering)
+    no_figure = no_figure or _date_gap(question.text, evidence)
+    unnamed = _unnamed_role(question, best_document)
     absent += [y for y in other_years if y not in absent]
     if not absent and not no_figure and not unnamed:
         return Plan(evidence, False, backing)
@@ -229,16 +230,23 @@ def plan_answer(question: Question, hits: Sequence[SearchHit], texts: Mapping[st
     if unnamed:
         caveats.append(f"所引文件没有提到{unnamed[0]}；以下是最接近的内容，请注意区别。")
     if no_figure:
-        gap = no_figure[0]
-        what = "具体日期" if gap == _NO_DATE else f"问题所问的具体数字（{gap}）" if re.match(r"多|几", gap) else f"{gap}的具体数字"
-        caveats.append(f"所引文件没有给出{what}；以下是最接近的内容，请注意区别。")
+        caveats.append(f"所引文件没有给出{_what_is_missing(no_figure[0])}；以下是最接近的内容，请注意区别。")
     return Plan(evidence, False, backing, tuple(caveats), tuple(absent + no_figure + unnamed))
+
+
+def _what_is_missing(gap: str) -> str:
+    """A figure gap as the caveat says it: "具体日期", "问题所问的具体数字（多少张）", "工本费的具体数字"."""
+    if gap == _NO_DATE:
+        return "具体日期"
+    return f"问题所问的具体数字（{gap}）" if gap.startswith(("多", "几")) else f"{gap}的具体数字"
 
 
 def _as_asked(question: str, measured: str, figure: AskedFigure) -> str:
     """What the figure measures as the question words it: "中选价格" for 中选, "配备率" for 配备."""
     at, end = question.find(measured), question.find(figure.label)
-    return _FILLER_BEFORE.sub("", question[at:end]) or measured if 0 <= at < end else measured
+    if not 0 <= at < end:
+        return measured
+    return _FILLER_BEFORE.sub("", question[at:end]) or measured
 
 
 def _states(figure: AskedFigure, measured: str, text: str, title: str) -> bool:
@@ -278,7 +286,7 @@ def _date_gap(question: str, evidence: Evidence) -> list[str]:
 
 
 def _figure_gaps(question: Question, wanted: Specifics, evidence: Evidence, hits: Sequence[SearchHit],
-                 texts: Mapping[str, str], answering: str) -> tuple[list[str], list[str]]:
+                 best_document: str, answering: str) -> tuple[list[str], list[str]]:
     """For a question asking a figure: the years asked that only another year's figure answers, and
     what the quoted figure fails to be (empty when it answers). It fails when no quoted sentence or
     title states that kind of figure — from the document about the place or year asked, when one is
@@ -295,8 +303,7 @@ def _figure_gaps(question: Question, wanted: Specifics, evidence: Evidence, hits
         return [], [figure.label]
     counted = _counted(question, figure)
     other_years = _years_of_other_figures(question.text, figure, wanted.years, evidence, counted)
-    best = hits[evidence.units[0].hit]
-    unsaid = _unsaid_measures(question, figure, wanted, f"{best.title} {texts.get(best.doc_id, best.text)}")
+    unsaid = _unsaid_measures(question, figure, wanted, best_document)
     if unsaid:
         return other_years, unsaid
     if counted and not any(_states(figure, counted, u.text, hits[u.hit].title) for u in evidence.units):
@@ -353,7 +360,8 @@ def _measured(question: Question, figure: AskedFigure, wanted: Specifics) -> lis
         head = next((t for t in terms if before.endswith(t)), None)
         if head:
             named.append(head)
-            qualifiers |= {head} if of_kind else set()
+            if of_kind:  # the word before "率" or before "价格": what the rate or price is of
+                qualifiers.add(head)
             of_kind = head in _KINDS_OF_FIGURE
             before = before[: -len(head)]
         tail = next((t for t in terms if after.startswith(t)), None)
@@ -462,19 +470,6 @@ def _chinese_date(iso: str | None) -> str | None:
         return None
     parts = [int(p) for p in iso.split("-") if p.isdigit()]
     return "".join(f"{n}{unit}" for n, unit in zip(parts, "年月日")) or None
-
-
-_ADDRESSEE = re.compile(r"^(?!各位|尊敬|亲爱|全体)([\u4e00-\u9fff·]{2,12}?(?:代表|委员|副主席|主席|同志|先生|女士))\s*[:：]$")
-ADDRESSEE_LINES = 20  # a reply's salutation ("周桂英代表：") is among its first lines
-
-
-def addressee(document: str) -> str | None:
-    """The person a reply or letter is addressed to, from its salutation: "周桂英代表"."""
-    for line in document.split("\n", ADDRESSEE_LINES)[:ADDRESSEE_LINES]:
-        found = _ADDRESSEE.match(line.strip())
-        if found:
-            return found.group(1)
-    return None
 
 
 def document_line(hit: SearchHit, earlier: bool = False, to: str | None = None) -> str:

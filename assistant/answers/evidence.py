@@ -151,7 +151,19 @@ _FORMULA = re.compile(
     r"特此(?:通知|函复|答复|报告|公告)|现印发给你们|请遵照执行|请认真贯彻|请结合实际|^抄(?:送|报)|抄(?:送|报)[:：]|印发日期|报送日期|成文日期|"
     r"签发人|^类别[:：]|^附件\s*\d*[:：]?|^主题词|^（?此页无正文|^[（(]?联系")
 _NAMES_PROPOSAL = re.compile(r"《[^《》]{4,60}(?:提案|建议|议案)》收悉")  # "您提出的《关于设立…的提案》收悉" says what was asked
-_SALUTATION = re.compile(r"^[\u4e00-\u9fff、，,·\s]{1,40}(?:委员|代表|同志|先生|女士|各位|们|单位|部门|企业|办事处|人民政府|局|委)[:：]$")
+_PERSON_TITLES = "委员|代表|同志|先生|女士"
+_SALUTATION = re.compile(rf"^[\u4e00-\u9fff、，,·\s]{{1,40}}(?:{_PERSON_TITLES}|各位|们|单位|部门|企业|办事处|人民政府|局|委)[:：]$")
+_ADDRESSEE = re.compile(rf"^(?!各位|尊敬|亲爱|全体)([\u4e00-\u9fff·]{{2,12}}?(?:{_PERSON_TITLES}|副主席|主席))\s*[:：]$")
+ADDRESSEE_LINES = 20  # a reply's salutation ("周桂英代表：") is among its first lines
+
+
+def addressee(document: str) -> str | None:
+    """The person a reply or letter is addressed to, from its salutation: "周桂英代表"."""
+    for line in document.split("\n", ADDRESSEE_LINES)[:ADDRESSEE_LINES]:
+        found = _ADDRESSEE.match(line.strip())
+        if found:
+            return found.group(1)
+    return None
 _DOC_NUMBER_ONLY = re.compile(r"^[\u4e00-\u9fff]{1,16}\s*[〔\[［【(（]\s*\d{4}\s*[〕\]］】)）]\s*第?\s*\d+\s*号[。]?$")
 _DATE_ONLY = re.compile(r"^[\d年月日\s.\-/至—～~（）()一二三四五六七八九十〇○]+$")
 _MARKUP = re.compile(r"\]\(|!\[|javascript:|https?://\S+$|^\s*[#*>|]|\{\{|<[a-zA-Z/][^>]*>")
@@ -729,10 +741,10 @@ def _sequels(chosen: Sequence[Unit], scored: Sequence[tuple[float, float, Unit]]
     found: list[Unit] = []
     for _, own, unit in scored:
         doc = hits[unit.hit].doc_id
-        if (doc == document and own >= SEQUEL_MIN_OWN * best_own and len(unit.text) <= SEQUEL_CHARS
+        if (doc == document and (doc, unit.start) not in taken and any((doc, unit.start - gap) in ends for gap in (0, 1, 2))
+                and own >= SEQUEL_MIN_OWN * best_own and len(unit.text) <= SEQUEL_CHARS
                 and not _ITEM_START.match(unit.text)  # a new article or item is no sequel: it says something else
-                and any(term_credit(t, unit.text) for t, w in terms.items() if w >= SEQUEL_TERM_WEIGHT)
-                and (doc, unit.start) not in taken and any((doc, unit.start - gap) in ends for gap in (0, 1, 2))):
+                and any(term_credit(t, unit.text) for t, w in terms.items() if w >= SEQUEL_TERM_WEIGHT)):
             found.append(unit)
             taken.add((doc, unit.start))
     return found

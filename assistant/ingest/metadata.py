@@ -130,9 +130,10 @@ def is_title_like(line: str) -> bool:
 
 # Mastheads, issue and meeting lines printed under (or, in extracted PDFs, glued to) a title:
 # "江州市政协社情民意信息", "2023年第31期", "江州市政协十四届三次会议", "…大会发言摘要".
+_ISSUE = r"(?:19|20)\d{2}\s*年\s*第\s*\d+\s*期"  # "2023年第31期"
 _MASTHEAD_TAIL = (
     r"(?:[\u4e00-\u9fff]{0,20}?(?:会议(?:大会发言(?:摘要|摘登)?)?|社情民意信息?|常委会|全会))?"
-    r"(?:\s*(?:19|20)\d{2}\s*年\s*第\s*\d+\s*期(?:[（(]总第\s*\d+\s*期[）)])?)?"
+    rf"(?:\s*{_ISSUE}(?:[（(]总第\s*\d+\s*期[）)])?)?"
 )
 _MASTHEAD_RE = re.compile(
     rf"(?:[\u4e00-\u9fff]{{2,8}}?[省市区县])?(?:全国)?政协{_MASTHEAD_TAIL}|社情民意信息|大会发言(?:摘要|摘登)?"
@@ -144,7 +145,7 @@ _CHROME_RE = re.compile(r"^(?:您(?:当前)?所在的?位置|您的位置|当前
 def is_masthead(line: str) -> bool:
     """A masthead, issue or meeting line (never part of a title)."""
     text = strip_markdown(line).strip()
-    return bool(_MASTHEAD_RE.fullmatch(text)) or bool(re.fullmatch(r"(?:19|20)\d{2}\s*年\s*第\s*\d+\s*期.*", text))
+    return bool(_MASTHEAD_RE.fullmatch(text)) or bool(re.fullmatch(rf"{_ISSUE}.*", text))
 
 
 def strip_masthead(title: str) -> str:
@@ -308,17 +309,21 @@ def detect_doc_number(lines: Sequence[str]) -> str | None:
     if found:
         return found[0][1]
     proposal = next((m.group(1) for m in map(_PROPOSAL_NUMBER_RE.fullmatch, header) if m), None)
-    if proposal:
-        return proposal
-    issue = next((m for m in map(_ISSUE_RE.fullmatch, header) if m), None)
-    return f"{issue.group(1)}年第{issue.group(2)}期" + (f"，总第{issue.group(3)}期" if issue.group(3) else "") if issue else None
+    return proposal or _issue(header)
 
 
 _PROPOSAL_NUMBER_RE = re.compile(r"(?:提案|建议|议案)(?:编号|号)\s*[:：]\s*(第\s*\d+\s*号)")  # "提案号：第0034号"
+_ISSUE_RE = re.compile(rf"{_ISSUE}(?:\s*[（(]\s*总第\s*\d+\s*期\s*[）)])?")
 
 
-_ISSUE_RE = re.compile(r"(?:[\u4e00-\u9fff]{2,20}?(?:社情民意信息|信息|简报|专报|通讯))?\s*((?:19|20)\d{2})\s*年\s*第\s*(\d+)\s*期"
-                       r"\s*(?:[（(]\s*总第\s*(\d+)\s*期\s*[）)])?")
+def _issue(header: Sequence[str]) -> str | None:
+    """The issue printed on a masthead line: "2025年第18期（总第236期）" → "2025年第18期，总第236期"."""
+    for line in header:
+        found = _ISSUE_RE.search(line) if is_masthead(line) else None
+        if found:
+            year, number, *total = re.findall(r"\d+", found.group())
+            return f"{year}年第{number}期" + (f"，总第{total[0]}期" if total else "")
+    return None
 
 
 def _header_area(lines: Sequence[str]) -> list[str]:
