@@ -341,6 +341,12 @@ def test_the_sentence_that_continues_a_quoted_one_follows_it_but_not_the_next_ar
     assert "5000元以上的资金" in answer and "第五条" not in answer
 
 
+def test_the_last_article_is_quoted_without_the_closing_lines_under_it():
+    text = "第十八条 本细则自印发之日起施行，有效期5年。\n公开方式:主动公开\n广州市人民政府办公厅秘书处2021年12月6日印发"
+    units = [u.text for u in passage_units(0, text, 0, len(text))]
+    assert units == ["第十八条 本细则自印发之日起施行，有效期5年。"]
+
+
 def test_a_question_naming_the_kind_of_document_is_answered_from_it():
     proposal = replace(hit(1, "我市网络订餐入网商户约2.3万家，一个市场监管所平均要监管2000余户。", doc="p", similarity=0.91),
                        title="关于加强网络订餐食品安全监管的提案", genre="proposal")

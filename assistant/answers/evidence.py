@@ -149,7 +149,7 @@ _TABLE_CELL_SEP = " | "
 _FORMULA = re.compile(
     r"收悉|现答复如下|现将.{0,12}答复如下|感谢您|感谢你|欢迎继续|联系人|联系电话|联系方式|邮政编码|此件公开发布|此件不公开|"
     r"特此(?:通知|函复|答复|报告|公告)|现印发给你们|请遵照执行|请认真贯彻|请结合实际|^抄(?:送|报)|抄(?:送|报)[:：]|印发日期|报送日期|成文日期|"
-    r"签发人|^类别[:：]|^附件\s*\d*[:：]?|^主题词|^（?此页无正文|^[（(]?联系")
+    r"签发人|^类别[:：]|^附件\s*\d*[:：]?|^主题词|^（?此页无正文|^[（(]?联系|^公开方式|\d{1,2}\s*日印发$")
 _NAMES_PROPOSAL = re.compile(r"《[^《》]{4,60}(?:提案|建议|议案)》收悉")  # "您提出的《关于设立…的提案》收悉" says what was asked
 _PERSON_TITLES = "委员|代表|同志|先生|女士"
 _SALUTATION = re.compile(rf"^[\u4e00-\u9fff、，,·\s]{{1,40}}(?:{_PERSON_TITLES}|各位|们|单位|部门|企业|办事处|人民政府|局|委)[:：]$")
@@ -307,8 +307,8 @@ def _article_end(text: str, line_end: int) -> int:
     stop = line_end
     for line, end in _lines_after(text, line_end):
         if (not line.strip() or _ARTICLE_START.match(line) or _SECTION_START.match(line) or line.startswith("#")
-                or (is_bare_heading(line) and not _ITEM_START.match(line))):
-            break
+                or (is_bare_heading(line) and not _ITEM_START.match(line)) or _FORMULA.search(line)):
+            break  # …or the closing lines after the last article ("公开方式：主动公开", "…12月6日印发")
         stop = end
         if stop - line_end > WHOLE_ARTICLE:
             break
