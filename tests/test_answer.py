@@ -212,6 +212,33 @@ def test_how_figures_are_stated():
     assert asked_figure("中央储备粮的规模是多少吨？").measure == "吨"
 
 
+def test_ordinals_shares_and_who_decides_are_read_as_members_mean_them():
+    # "第八十条", "第五次", "22." number things; they do not count them
+    assert not asked_figure("幼儿园每个班最多能收多少个孩子？").found_in("第八十条 幼儿园教师有下列情形之一的，依法给予处分。")
+    assert not asked_figure("派出了多少人？").found_in("22.内蒙古自治区阿拉善右旗推进乡村振兴")
+    assert asked_figure("一共派出了多少个督查组？").found_in("共派出30个督查组")
+    # "多大比例" asks a share, answered by a percentage or a fraction
+    share = asked_figure("要占采购总额的多大比例？")
+    assert share.found_in("占比不低于30%") and share.found_in("允许不超过五分之一的股东")
+    assert not share.found_in("鼓励优先采购贫困地区产品")
+    assert asked_figure("累计发放了多少笔？").measure == "笔"
+    assert asked_figure("减征多少由谁来定？") is None  # asks who decides
+
+
+def test_a_figure_for_another_part_of_the_year_or_an_unnamed_count_gets_a_caveat():
+    report = replace(hit(1, "据消防部门通报，今年上半年全市发生电动自行车火灾事故37起，多数与违规充电有关。", doc="r",
+                         similarity=0.93), title="江州市政协社情民意信息：居民小区飞线充电屡禁不止", year=2024)
+    plan = plan_answer(q("江州全年一共发生了多少起电动自行车火灾？", 全年=5.0, 火灾=5.0), [report], {}, threshold=0.85)
+    assert plan.refused or any("全年" in c for c in plan.caveats)
+    plan = plan_answer(q("江州上半年一共发生了多少起电动自行车火灾？", 上半年=5.0, 火灾=5.0), [report], {}, threshold=0.85)
+    assert not plan.refused and not plan.caveats
+    notice = replace(hit(1, "国务院部署开展了第五次大督查。22.内蒙古自治区阿拉善右旗坚持“三个结合”，推进乡村振兴。", doc="n",
+                         similarity=0.93), title="国务院办公厅关于对国务院第五次大督查发现的典型经验做法给予表扬的通报")
+    plan = plan_answer(q("国务院第五次大督查一共派出了多少个督查组？", 督查组=3.0, 督查=4.6, 派出=5.0), [notice], {},
+                       threshold=0.85)
+    assert plan.refused or any("督查组" in c for c in plan.caveats)
+
+
 def test_everyday_words_count_as_the_official_ones():
     assert term_credit("照片", "请上传本人相片") > 0.5 and term_credit("社保费", "欠缴社会保险费的") > 0.5
     assert term_credit("工作日内", "10个工作日") > 0.5  # "工作日内" is 工作日
@@ -378,6 +405,7 @@ def test_a_plan_s_span_of_years_is_checked_against_its_title():
 
 def test_what_is_not_a_specific_and_what_is():
     assert question_specifics("越秀区支持港澳青年创新创业的办法里落户奖金是多少？").places == ("越秀区",)
+    assert "吴江区" in question_specifics("苏州市吴江区政协介绍了哪些经验？").places  # not just any part of 苏州市
     assert not question_specifics("老旧小区加装电梯补助多少？").places
     assert not question_specifics("她提的第一条建议是什么？").numbers
     assert not question_specifics("中考高考期间能不能限定噪声活动？").places

@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 
 from assistant.answers.citations import verify
 from assistant.config import Settings
-from assistant.answers.evidence import (AskedFigure, Evidence, Unit, addressee, asked_figure, candidate_units, choose,
+from assistant.answers.evidence import (PLAIN_WORD_CREDIT, AskedFigure, Evidence, Unit, addressee, asked_figure, candidate_units, choose,
                                         coverage, disagree, term_credit)
 from assistant.answers.llm import ChatModel, Message, ModelUnavailable, fill, load_prompt, source_block
 from assistant.models import SearchHit, Source
@@ -251,7 +251,9 @@ def _as_asked(question: str, measured: str, figure: AskedFigure) -> str:
 
 def _states(figure: AskedFigure, measured: str, text: str, title: str) -> bool:
     """``text`` (a quoted unit of the document titled ``title``) states a figure of the kind asked and names what it measures."""
-    return figure.found_in(text) and term_credit(measured, f"{title} {text}") > 0
+    said = f"{title} {text}"
+    return figure.found_in(text) and (term_credit(measured, said) >= PLAIN_WORD_CREDIT
+                                      or (len(measured) >= 4 and measured[-2:] in said))
 
 
 _NO_DATE = "日期"
@@ -301,6 +303,9 @@ def _figure_gaps(question: Question, wanted: Specifics, evidence: Evidence, hits
     stated += list(dict.fromkeys(hits[u.hit].title for u in evidence.units))  # the answer names them too
     if not figure.found_in(" ".join(stated)):
         return [], [figure.label]
+    period = _other_period(question.text, figure, [u.text for u in evidence.units])
+    if period:
+        return [], [period]
     counted = _counted(question, figure)
     other_years = _years_of_other_figures(question.text, figure, wanted.years, evidence, counted)
     unsaid = _unsaid_measures(question, figure, wanted, best_document)
@@ -312,6 +317,19 @@ def _figure_gaps(question: Question, wanted: Specifics, evidence: Evidence, hits
     if measured and not any(_states(figure, measured[0], u.text, hits[u.hit].title) for u in evidence.units):
         return other_years, [_as_asked(question.text, measured[0], figure)]
     return other_years, []
+
+
+_PERIOD = re.compile(r"全年|上半年|下半年|前三季度|第?[一二三四1-4]季度")
+
+
+def _other_period(question: str, figure: AskedFigure, quoted: Sequence[str]) -> str | None:
+    """The part of a year the question asks a figure for ("全年一共发生了多少起") when every quoted
+    sentence stating such a figure gives it for another part ("今年上半年…37起")."""
+    asked = _PERIOD.search(question)
+    stating = [t for t in quoted if figure.found_in(t)]
+    if not asked or not stating or any(asked.group(0) in t for t in stating):
+        return None
+    return asked.group(0) if all(_PERIOD.search(t) for t in stating) else None
 
 
 def _years_of_other_figures(question: str, figure: AskedFigure, years: Sequence[str], evidence: Evidence,
@@ -351,6 +369,8 @@ def _measured(question: Question, figure: AskedFigure, wanted: Specifics) -> lis
     if not around:
         return []
     before, after = _FILLER_BEFORE.sub("", around[0]), _FILLER_AFTER.sub("", around[1])
+    if figure.label.startswith("多大"):
+        after = ""  # "占多大比例的住户": a share of all households, not a count of them
     specific = wanted.all()
     terms = [t for t in question.weights if not any(t in s or s in t for s in specific)]
     of_kind = not any(before.endswith(t) for t in terms) and before.endswith("率")

@@ -62,7 +62,7 @@ def question_wants(question: str) -> Wants:
 
 
 _ASKS_FIGURE = re.compile(rf"(?:多少|几)(个月|{_MEASURE_WORDS}|张|批|辆|套|间|块|亩|平方米|份|起|件|座|栋|吨|公斤|千克|公里|"
-                          rf"平方公里|公顷|立方米|千瓦)?|多久|多长时间")
+                          rf"平方公里|公顷|立方米|千瓦|笔)?|多久|多长时间|多大(?:比例|比重|占比|幅度)")
 _SAME_MEASURE = {"天": "天|日|个工作日|工作日", "日": "天|日|个工作日|工作日", "工作日": "工作日|天|日", "个工作日": "工作日|天|日",
                  "岁": "岁|周岁", "人": "人|名|人次", "名": "人|名", "月": "个月|月", "个月": "个月|月", "个": "个|家|所|项|名|条",
                  "家": "家|户|所", "户": "户|家", "份": "份|项", "万元": "万元|亿元|元", "元": "元|万元|亿元|%"}
@@ -71,8 +71,10 @@ _SHARE = "%|％|成|倍|百分点"
 _PERCENT = "%|％|百分点"
 _TIME_SPAN = "天|日|个工作日|工作日|个月|月|年|周|小时|分钟"
 _NUMBER = r"[\d一二三四五六七八九十百千万两半]"
+_NOT_ORDINAL = r"(?<![第\d.．一二三四五六七八九十百千万两半])"  # "第八十条", "第5条", "22." number things, they do not count them
 
 
+_ASKS_WHO_SETS = re.compile(r"[^，,？?。]{0,2}(?:由谁|谁来|由哪)")
 _IDENTIFIER = re.compile(r"(?:文号|编号|号码|电话|邮编|代码|网址|账号)[是为]?$")
 _COUNTED = ("个", "家", "项", "所", "条")
 _ENUMERATION = re.compile(r"(?:[^、，,。；：:\s]{1,12}、){3,}[^、，,。；：:\s]{1,12}")  # four names or more
@@ -88,14 +90,14 @@ class AskedFigure:
 
     def found_in(self, text: str) -> bool:
         if not self.measure:  # any number of something ("1.4万人", "三千余名"), not "十四届" or "一是"
-            return bool(re.search(r"\d|[一二三四五六七八九十百千两]+(?:余|多)?(?:万|亿|千|百)?(?:余|多)?"
-                                  rf"(?:{_MEASURE_WORDS}|张|批|辆|套|间|块|亩|份|起|件|座|栋|吨|位|只|头|种|类|人次|倍|届|期|轮)", text))
+            return bool(re.search(rf"{_NOT_ORDINAL}(?:\d+(?![\d.．、]*[.．、](?!\d))|[一二三四五六七八九十百千两]+(?:余|多)?(?:万|亿|千|百)?(?:余|多)?"
+                                  rf"(?:{_MEASURE_WORDS}|张|批|辆|套|间|块|亩|份|起|件|座|栋|吨|位|只|头|种|类|人次|倍|届|期|轮))", text))
         if self.label.startswith("几") and self.measure.split("|")[0] in _COUNTED and _ENUMERATION.search(text):
             return True  # "由几个部门组成" is answered by naming them (a few, not "多少")
         if self.measure == _TIME_SPAN and re.search(r"每(?:周|月|年|日|天|季度|学期)", text):
             return True  # "多长时间举行一次" is answered by "每周举行一次"
-        share = "|百分之" if "%" in self.measure else ""  # "税率为百分之十"
-        return bool(re.search(rf"{_NUMBER}\s*(?:余|多)?(?:万|亿)?(?:余|多)?个?(?:{self.measure}){share}", text))
+        share = "|百分之|分之[一二三四五六七八九十]|半数|一半" if "%" in self.measure else ""  # "百分之十", "五分之一"
+        return bool(re.search(rf"{_NOT_ORDINAL}{_NUMBER}+(?:\.\d+)?\s*(?:余|多)?(?:万|亿)?(?:余|多)?个?(?:{self.measure}){share}", text))
 
 
 def asked_figure(question: str) -> AskedFigure | None:
@@ -109,10 +111,14 @@ def asked_figure(question: str) -> AskedFigure | None:
         before1 = question[max(0, match.start() - 1) : match.start()]
         if before1 == "哪" or (text.startswith("几") and before1 in "好十"):
             continue  # "哪几项" asks for a list; "好几个", "十几个" ask nothing
+        if _ASKS_WHO_SETS.match(question[match.end() : match.end() + 6]):
+            continue  # "减多少由谁来定" asks who decides the amount
         if _IDENTIFIER.search(question[max(0, match.start() - 6) : match.start()]):
             return None  # "文号是多少", "电话是多少": an identifier, not a figure
         if text in ("多久", "多长时间"):
             return AskedFigure(text, _TIME_SPAN)
+        if text.startswith("多大"):
+            return AskedFigure(text, _SHARE)  # "占多大比例": a percentage
         if unit:
             return AskedFigure(text, _SAME_MEASURE.get(unit, re.escape(unit)))
         if text == "几" and after in "号月点时":

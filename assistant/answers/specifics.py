@@ -83,6 +83,19 @@ def is_proper_name(word: str) -> bool:
     return len(tags) == 1 and tags[0].flag.startswith(_PROPER_NAME_TAGS)
 
 
+def _join_district_names(tokens: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """A name jieba does not know as a place, cut from its suffix ("吴江" + "区"), joined back into the
+    district it names: "苏州市吴江区" asks about 吴江区, not about any part of 苏州市."""
+    joined: list[tuple[str, str]] = []
+    for word, flag in tokens:
+        if (word in ("区", "县") and joined and joined[-1][1] in ("nr", "nrt", "nz", "ns")
+                and len(joined[-1][0]) == 2 and len(joined) >= 2 and joined[-2][1] == "ns"):
+            joined[-1] = (joined[-1][0] + word, "ns")
+        else:
+            joined.append((word, flag))
+    return joined
+
+
 def _place_stem(place: str) -> str:
     stem = _PLACE_SUFFIX.sub("", place)
     return stem if len(stem) >= 2 else place
@@ -109,6 +122,7 @@ def question_specifics(question: str) -> Specifics:
     organisations: list[str] = []
     outside_titles = _BOOK_TITLE.sub(" ", question)
     tokens = [(w.strip(), f) for w, f in _pos_tokenizer().cut(outside_titles)]
+    tokens = _join_district_names(tokens)
     for i, (word, flag) in enumerate(tokens):
         if len(word) < 2 or word in _GENERIC_PLACES:
             continue
