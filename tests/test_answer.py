@@ -16,7 +16,7 @@ from assistant.answers.answer import (
     resolve_followup,
 )
 from assistant.config import load_settings
-from assistant.answers.evidence import asked_figure, passage_units, quotable, term_credit
+from assistant.answers.evidence import asked_figure, clauses, passage_units, quotable, term_credit
 from assistant.answers.specifics import question_specifics
 from assistant.answers.citations import parse_markers
 from assistant.models import SearchFilters, SearchHit, User, filters_for
@@ -392,6 +392,20 @@ def test_each_part_asking_a_figure_gets_one():
     passage = replace(hit(1, document, doc="reply"), start=0, end=len(document), title="市场监督管理局关于网络订餐提案的答复")
     text, _ = compose_extractive(q("清网行动下架了多少家幽灵外卖？外卖食品安全封签使用率到了多少？"), [passage], {"reply": document})
     assert "536家" in text and "90%" in text
+
+
+def test_a_question_asking_the_same_of_several_things_gets_each():
+    assert clauses("镇街初审、区残联审核、区民政部门审定各要在几个工作日内办完？") == [
+        "镇街初审各要在几个工作日内办完", "区残联审核各要在几个工作日内办完", "区民政部门审定各要在几个工作日内办完"]
+    assert clauses("各区建了多少个非遗传习所？") == []  # "各区" is every district, not a list
+    document = ("（一）畜禽养殖废弃物资源化利用。到2020年，规模养殖场粪污处理设施装备配套率达到95%以上，畜禽粪污综合利用率达到75%以上。\n"
+                "（二）加强农业投入品管理。推行农业绿色生产方式，推动农药包装废弃物回收处理。\n"
+                "（三）培育专业化服务组织。鼓励社会资本参与农业废弃物收集、转运和利用。\n"
+                "（四）秸秆综合利用。到2020年，秸秆综合利用率达到85%以上。\n")
+    passage = replace(hit(1, document, doc="plan"), start=0, end=len(document), title="“无废城市”建设试点工作方案")
+    text, _ = compose_extractive(q("“无废城市”试点方案对畜禽粪污和秸秆的综合利用率分别提了什么目标？"), [passage],
+                                 {"plan": document})
+    assert "75%" in text and "85%" in text
 
 
 def test_a_plan_s_span_of_years_is_checked_against_its_title():

@@ -806,8 +806,23 @@ _CLAUSE_SPLIT = re.compile(r"[？?；;！!。]|，(?=[^，]{4,})")
 
 def clauses(question: str) -> list[str]:
     """The parts of a question asked in several ("…是多少？一个团队最多签多少人？")."""
-    parts = [p.strip() for p in _CLAUSE_SPLIT.split(question) if len(_WORD.findall(p)) >= 4]
+    parts = [item for p in _CLAUSE_SPLIT.split(question) for item in _respective_parts(p.strip())
+             if len(_WORD.findall(item)) >= 4]
     return parts if len(parts) > 1 else []
+
+
+_RESPECTIVELY = re.compile(r"分别|各(?=[是要有为能可在由补扣拿定建收交多几])")
+_LIST_JOINT = re.compile(r"、|以及|或者|和|与|及|或")
+
+
+def _respective_parts(part: str) -> list[str]:
+    """A part asking the same of several things ("初审、审核、审定各要在几个工作日内办完", "建设补助和运营补助
+    分别是多少") as one part per thing, each with what is asked of it."""
+    asked = _RESPECTIVELY.search(part)
+    if not asked:
+        return [part]
+    items = [i for i in _LIST_JOINT.split(part[: asked.start()]) if len(_WORD.findall(i)) >= 2]
+    return [item + part[asked.start() :] for item in items] if len(items) > 1 else [part]
 
 
 _ASKS = re.compile(r"多少|几|什么|哪|谁|怎|如何|吗|是否|能否|可否|多久|多长|多大|多高|多远|为何|为啥|啥")
