@@ -408,6 +408,17 @@ def test_a_question_asking_the_same_of_several_things_gets_each():
     assert "75%" in text and "85%" in text
 
 
+def test_a_line_repeated_under_several_headings_is_quoted_from_the_section_asked_about():
+    document = ("广州市创业补贴汇总\n1、一次性创业资助\n补贴对象：符合条件的创业者。\n补贴标准：10000元。\n补贴期限：一次性。\n"
+                "2、创业租金补贴\n补贴对象：符合条件的创业者。\n补贴标准：每连续租满1年补贴6000元。\n补贴期限：累计不超过3年。\n"
+                "3、创业带动就业补贴\n补贴条件：初创企业招用员工并为其缴纳社会保险费，带动就业的。\n补贴标准：招用3人以下的按每人2000元给予补贴，总额最高不超过3万元。\n"
+                "补贴期限：一次性。")
+    passage = replace(hit(1, document, doc="page"), start=0, end=len(document), title="广州市创业补贴汇总")
+    text, _ = compose_extractive(q("广州创业带动就业补贴是怎么算的？企业招的人多，最多能补多少？", 带动=5.0, 就业=3.0, 创业=3.5, 补贴=2.0),
+                                 [passage], {"page": document})
+    assert "3万元" in text and "10000元" not in text
+
+
 def test_a_plan_s_span_of_years_is_checked_against_its_title():
     plan_hit = replace(hit(1, "到2025年，全市城市内涝治理取得明显成效，建成区排水管网密度达到每平方公里12公里。", doc="p",
                            similarity=0.93), title="江州市城市内涝治理实施方案（2023—2025年）")

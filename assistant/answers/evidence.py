@@ -12,6 +12,7 @@ about as relevant as the best one, so most answers come from one or two document
 
 from __future__ import annotations
 
+import bisect
 import math
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -40,7 +41,7 @@ _ORG = re.compile(r"[\u4e00-\u9fff]{2,16}?(?:局|委员会|委|厅|办公室|办
 
 _MEASURE_WORDS = "万元|元|个工作日|工作日|个|名|台|人|户|天|年|月|周|岁|次|分|小时|项|家|所|倍|条"
 _ASKED_UNIT = re.compile(rf"(?:多少|几)({_MEASURE_WORDS})")
-_ASKS_MONEY = re.compile(r"多少钱|费(?!率)|补助|补贴|津贴|奖励|资助|工资|收入|资金|保险金|养老金|价格|金额|标准是多少")
+_ASKS_MONEY = re.compile(r"多少钱|[补奖]多少|费(?!率)|补助|补贴|津贴|奖励|资助|工资|收入|资金|保险金|养老金|价格|金额|标准是多少")
 
 
 @dataclass(frozen=True)
@@ -128,7 +129,7 @@ def asked_figure(question: str) -> AskedFigure | None:
         before = question[max(0, match.start() - 8) : match.start()]
         if _ASKS_SHARE.search(before):
             return AskedFigure(text, _SHARE)  # "降价幅度是多少": a percentage
-        if after == "钱" or _ASKS_MONEY.search(before):
+        if after == "钱" or _ASKS_MONEY.search(before + text):
             return AskedFigure(text + ("钱" if after == "钱" else ""), _SAME_MEASURE["元"])
         return AskedFigure(text, "")
     return None
@@ -650,6 +651,35 @@ NAMED_DOCUMENT_BONUS = 0.3  # a question that names a document by its 文号 or 
 MIN_OWN = 0.12  # a further unit must itself say something the question asks about
 
 
+SECTION_CREDIT = 0.5  # a unit under a heading that names what the question asks about ("4、创业带动就业补贴")
+
+
+@lru_cache(maxsize=256)
+def _headings(text: str) -> tuple[tuple[int, ...], tuple[str, ...]]:
+    """The positions and texts of a document's heading lines ("4、创业带动就业补贴", "第二章 设施建设")."""
+    positions, names = [], []
+    at, previous = 0, ""
+    for line in text.split("\n"):
+        body = line.strip()
+        if (0 < len(body) <= 40 and is_bare_heading(body) and not body.endswith(("；", ";", "，", ","))
+                and not previous.endswith(("：", ":", "；", ";"))):  # not an item of a list
+            positions.append(at)
+            names.append(body)
+        at += len(line) + 1
+        previous = body or previous
+    return tuple(positions), tuple(names)
+
+
+def section_heading(text: str, start: int) -> str | None:
+    """The heading of the section a unit starting at ``start`` lies in: "补贴标准：10000元" under
+    "1、一次性创业资助" is not the standard of "4、创业带动就业补贴"."""
+    if not text:
+        return None
+    positions, names = _headings(text)
+    index = bisect.bisect_right(positions, start - 1) - 1
+    return names[index] if index >= 0 else None
+
+
 def choose(hits: Sequence[SearchHit], units: Sequence[Unit], terms: Mapping[str, float], question: str,
            boost: Sequence[str] = (), texts: Mapping[str, str] | None = None) -> Evidence:
     """The units that answer ``question``: the best unit, then units of the same document nearly as
@@ -667,6 +697,7 @@ def choose(hits: Sequence[SearchHit], units: Sequence[Unit], terms: Mapping[str,
     q_bigrams = _bigrams(question)
     genre = genre_asked(question)
     scored = []
+    sections: dict[int, float] = {}
     for unit in units:
         hit = hits[unit.hit]
         context = f"{hit.title} {hit.doc_number or ''} {hit.heading}"
@@ -674,12 +705,19 @@ def choose(hits: Sequence[SearchHit], units: Sequence[Unit], terms: Mapping[str,
         own = titled - 0.5 * title_baseline(terms, about[hit.doc_id])  # mostly what the unit itself says
         own += 0.1 * sum(1 for b in boost if b in unit.text)
         relevance = 0.7 * titled + 0.3 * coverage(terms, context + unit.text) + 0.04 / (unit.hit + 1)
+        section = section_heading((texts or {}).get(hit.doc_id, ""), unit.start)
+        sections[id(unit)] = SECTION_CREDIT * coverage(terms, section) if section else 0.0
         relevance += sum(NAMED_DOCUMENT_BONUS if "〔" in b else 0.05 for b in boost if b in context)
         relevance += sum(_named_bonus(b.strip("《》"), hit.title) for b in boost if b.startswith("《"))
         relevance += GENRE_BONUS if hit.genre == genre else 0.0
         scored.append((relevance, own, unit))
     scored.sort(key=lambda item: -item[0])
     _named_document_first(scored, hits, boost)
+    # within the answering document, a unit under a heading naming what is asked ranks higher: the
+    # heading says which "补贴标准：…" line is the standard asked about; which document answers is not its say
+    lead = scored[0][2]
+    scored = [(r + sections[id(u)] if hits[u.hit].doc_id == hits[lead.hit].doc_id else r, o, u) for r, o, u in scored]
+    scored.sort(key=lambda item: (item[2] is not lead, -item[0]))
     best_relevance, best_own, best = scored[0]
     firsts = _clause_bests(question, terms, scored, hits, boost, about)
     passage_best: dict[int, float] = {}
