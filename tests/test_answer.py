@@ -239,6 +239,17 @@ def test_a_figure_for_another_part_of_the_year_or_an_unnamed_count_gets_a_caveat
     assert plan.refused or any("督查组" in c for c in plan.caveats)
 
 
+def test_a_count_of_what_has_been_done_is_not_answered_by_a_proposal_to_do_it():
+    speech = replace(hit(1, "开通城区至重点乡村景区的旅游公交专线，每条线路每天不少于4班。", doc="s", similarity=0.93),
+                     title="以文旅融合赋能乡村全面振兴")
+    plan = plan_answer(q("委员建议开通的城区到乡村景区旅游公交专线，现在已经开通了几条？", 专线=5.0, 开通=5.0), [speech], {},
+                       threshold=0.85)
+    assert plan.refused or plan.caveats
+    report = replace(hit(1, "目前全市已开通城区至乡村景区的旅游公交专线6条。", doc="r", similarity=0.93), title="文旅工作情况通报")
+    plan = plan_answer(q("城区到乡村景区的旅游公交专线现在已经开通了几条？", 专线=5.0, 开通=5.0), [report], {}, threshold=0.85)
+    assert not plan.refused and not plan.caveats
+
+
 def test_everyday_words_count_as_the_official_ones():
     assert term_credit("照片", "请上传本人相片") > 0.5 and term_credit("社保费", "欠缴社会保险费的") > 0.5
     assert term_credit("工作日内", "10个工作日") > 0.5  # "工作日内" is 工作日
