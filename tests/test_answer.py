@@ -250,6 +250,15 @@ def test_a_count_of_what_has_been_done_is_not_answered_by_a_proposal_to_do_it():
     assert not plan.refused and not plan.caveats
 
 
+def test_the_document_line_names_who_reported_or_proposed():
+    report = ("社区网格员指尖负担过重亟待减负\n\n江州市政协社情民意信息\n2025年第6期\n反映人：吴立新（市政协委员）\n"
+              "报送日期：2025年2月24日\n\n基本情况\n该社区8名专职网格员手机上安装的政务类APP和小程序共有14个。")
+    start = report.index("该社区")
+    passage = replace(hit(1, report[start:], doc="r"), start=start, end=len(report), title="社区网格员指尖负担过重亟待减负")
+    text, _ = compose_extractive(q("网格员指尖负担那条社情民意是谁反映的？网格员手机上装了多少个APP？"), [passage], {"r": report})
+    assert text.splitlines()[0].endswith("反映人：吴立新（市政协委员））：") and "14个" in text
+
+
 def test_everyday_words_count_as_the_official_ones():
     assert term_credit("照片", "请上传本人相片") > 0.5 and term_credit("社保费", "欠缴社会保险费的") > 0.5
     assert term_credit("工作日内", "10个工作日") > 0.5  # "工作日内" is 工作日

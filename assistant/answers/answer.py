@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 
 from assistant.answers.citations import verify
 from assistant.config import Settings
-from assistant.answers.evidence import (PLAIN_WORD_CREDIT, AskedFigure, Evidence, Unit, addressee, asked_figure, candidate_units, choose,
+from assistant.answers.evidence import (PLAIN_WORD_CREDIT, AskedFigure, Evidence, Unit, addressee, asked_figure, author, candidate_units, choose,
                                         coverage, disagree, term_credit)
 from assistant.answers.llm import ChatModel, Message, ModelUnavailable, fill, load_prompt, source_block
 from assistant.models import SearchHit, Source
@@ -497,12 +497,13 @@ def _chinese_date(iso: str | None) -> str | None:
     return "".join(f"{n}{unit}" for n, unit in zip(parts, "年月日")) or None
 
 
-def document_line(hit: SearchHit, earlier: bool = False, to: str | None = None) -> str:
+def document_line(hit: SearchHit, earlier: bool = False, to: str | None = None, by: str | None = None) -> str:
     """"据《江州市既有住宅加装电梯管理办法》（江政办规〔2023〕5号，2023年5月10日）：" — the document a group
-    of quotes comes from, dated as Chinese documents are, and for a letter or reply, whom it answers
-    ("致周桂英代表"); a repealed or expired document says so."""
+    of quotes comes from, dated as Chinese documents are, for a letter or reply whom it answers
+    ("致周桂英代表"), for a proposal or report who made it ("反映人：吴立新（市政协委员）"); a repealed or
+    expired document says so."""
     dated = _chinese_date(hit.date) or (f"{hit.year}年" if hit.year else None)
-    details = "，".join(x for x in (hit.doc_number, dated, f"致{to}" if to else None) if x)
+    details = "，".join(x for x in (hit.doc_number, dated, f"致{to}" if to else None, by) if x)
     status = f"（该文件{hit.status}）" if hit.status in ("已废止", "已失效", "已修订") else ""
     lead = "较早的" if earlier else "据"
     return f"{lead}《{_short_title(hit.title)}》{f'（{details}）' if details else ''}{status}："
@@ -542,7 +543,8 @@ def compose_extractive(question: Question | str, hits: Sequence[SearchHit], text
     lines = []
     for doc in order:
         units = groups[doc]
-        lines.append(document_line(hits[units[0].hit], earlier=doc in earlier, to=addressee(texts.get(doc, ""))))
+        document = texts.get(doc, "")
+        lines.append(document_line(hits[units[0].hit], earlier=doc in earlier, to=addressee(document), by=author(document)))
         for unit in units:
             n = numbers.setdefault(unit.hit, len(numbers) + 1)
             low, high = extent.get(unit.hit, (unit.start, unit.end))

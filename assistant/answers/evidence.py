@@ -171,6 +171,19 @@ def addressee(document: str) -> str | None:
         if found:
             return found.group(1)
     return None
+_AUTHOR = re.compile(r"^(提案人|反映人|领衔人|提案者)\s*[:：]\s*(\S.{0,40})$")
+
+
+def author(document: str) -> str | None:
+    """Who made a proposal or reported a 社情民意信息, from its metadata line: "反映人：吴立新（市政协委员）"."""
+    found = {}
+    for line in document.split("\n", ADDRESSEE_LINES)[:ADDRESSEE_LINES]:
+        match = _AUTHOR.match(line.strip())
+        if match:
+            found.setdefault(match.group(1), f"{match.group(1)}：{match.group(2).strip()}")
+    return next((found[label] for label in ("提案人", "反映人", "领衔人", "提案者") if label in found), None)
+
+
 _DOC_NUMBER_ONLY = re.compile(r"^[\u4e00-\u9fff]{1,16}\s*[〔\[［【(（]\s*\d{4}\s*[〕\]］】)）]\s*第?\s*\d+\s*号[。]?$")
 _DATE_ONLY = re.compile(r"^[\d年月日\s.\-/至—～~（）()一二三四五六七八九十〇○]+$")
 _MARKUP = re.compile(r"\]\(|!\[|javascript:|https?://\S+$|^\s*[#*>|]|\{\{|<[a-zA-Z/][^>]*>")
