@@ -16,8 +16,8 @@ from dataclasses import dataclass, replace
 
 from assistant.answers.citations import verify
 from assistant.config import Settings
-from assistant.answers.evidence import (PLAIN_WORD_CREDIT, AskedFigure, Evidence, Unit, addressee, asked_figure, author, candidate_units, choose,
-                                        coverage, disagree, term_credit)
+from assistant.answers.evidence import (PLAIN_WORD_CREDIT, AskedFigure, Evidence, Unit, addressee, asked_figure, author,
+                                        candidate_units, choose, coverage, disagree, term_credit)
 from assistant.answers.llm import ChatModel, Message, ModelUnavailable, fill, load_prompt, source_block
 from assistant.models import SearchHit, Source
 from assistant.answers.specifics import (QUESTION_WORD, Specifics, is_noun, laws_named, missing, question_specifics,

@@ -164,24 +164,24 @@ _ADDRESSEE = re.compile(rf"^(?!各位|尊敬|亲爱|全体)([\u4e00-\u9fff·]{{2
 ADDRESSEE_LINES = 20  # a reply's salutation ("周桂英代表：") is among its first lines
 
 
+def _head_lines(document: str) -> list[str]:
+    return [line.strip() for line in document.split("\n", ADDRESSEE_LINES)[:ADDRESSEE_LINES]]
+
+
 def addressee(document: str) -> str | None:
     """The person a reply or letter is addressed to, from its salutation: "周桂英代表"."""
-    for line in document.split("\n", ADDRESSEE_LINES)[:ADDRESSEE_LINES]:
-        found = _ADDRESSEE.match(line.strip())
-        if found:
-            return found.group(1)
-    return None
-_AUTHOR = re.compile(r"^(提案人|反映人|领衔人|提案者)\s*[:：]\s*(\S.{0,40})$")
+    return next((found.group(1) for found in map(_ADDRESSEE.match, _head_lines(document)) if found), None)
+
+
+_AUTHOR_LABELS = ("提案人", "反映人", "领衔人", "提案者")  # the person before the group that proposes
+_AUTHOR = re.compile(rf"^({'|'.join(_AUTHOR_LABELS)})\s*[:：]\s*(\S.{{0,40}})$")
 
 
 def author(document: str) -> str | None:
     """Who made a proposal or reported a 社情民意信息, from its metadata line: "反映人：吴立新（市政协委员）"."""
-    found = {}
-    for line in document.split("\n", ADDRESSEE_LINES)[:ADDRESSEE_LINES]:
-        match = _AUTHOR.match(line.strip())
-        if match:
-            found.setdefault(match.group(1), f"{match.group(1)}：{match.group(2).strip()}")
-    return next((found[label] for label in ("提案人", "反映人", "领衔人", "提案者") if label in found), None)
+    found = {m.group(1): f"{m.group(1)}：{m.group(2).strip()}" for m in map(_AUTHOR.match, reversed(_head_lines(document))) if m}
+    return next((found[label] for label in _AUTHOR_LABELS if label in found), None)
+
 
 
 _DOC_NUMBER_ONLY = re.compile(r"^[\u4e00-\u9fff]{1,16}\s*[〔\[［【(（]\s*\d{4}\s*[〕\]］】)）]\s*第?\s*\d+\s*号[。]?$")
@@ -683,6 +683,11 @@ def _headings(text: str) -> tuple[tuple[int, ...], tuple[str, ...]]:
     return tuple(positions), tuple(names)
 
 
+def _section_credit(terms: Mapping[str, float], document: str, start: int) -> float:
+    section = section_heading(document, start)
+    return SECTION_CREDIT * coverage(terms, section) if section else 0.0
+
+
 def section_heading(text: str, start: int) -> str | None:
     """The heading of the section a unit starting at ``start`` lies in: "补贴标准：10000元" under
     "1、一次性创业资助" is not the standard of "4、创业带动就业补贴"."""
@@ -710,7 +715,6 @@ def choose(hits: Sequence[SearchHit], units: Sequence[Unit], terms: Mapping[str,
     q_bigrams = _bigrams(question)
     genre = genre_asked(question)
     scored = []
-    sections: dict[int, float] = {}
     for unit in units:
         hit = hits[unit.hit]
         context = f"{hit.title} {hit.doc_number or ''} {hit.heading}"
@@ -718,8 +722,6 @@ def choose(hits: Sequence[SearchHit], units: Sequence[Unit], terms: Mapping[str,
         own = titled - 0.5 * title_baseline(terms, about[hit.doc_id])  # mostly what the unit itself says
         own += 0.1 * sum(1 for b in boost if b in unit.text)
         relevance = 0.7 * titled + 0.3 * coverage(terms, context + unit.text) + 0.04 / (unit.hit + 1)
-        section = section_heading((texts or {}).get(hit.doc_id, ""), unit.start)
-        sections[id(unit)] = SECTION_CREDIT * coverage(terms, section) if section else 0.0
         relevance += sum(NAMED_DOCUMENT_BONUS if "〔" in b else 0.05 for b in boost if b in context)
         relevance += sum(_named_bonus(b.strip("《》"), hit.title) for b in boost if b.startswith("《"))
         relevance += GENRE_BONUS if hit.genre == genre else 0.0
@@ -729,7 +731,10 @@ def choose(hits: Sequence[SearchHit], units: Sequence[Unit], terms: Mapping[str,
     # within the answering document, a unit under a heading naming what is asked ranks higher: the
     # heading says which "补贴标准：…" line is the standard asked about; which document answers is not its say
     lead = scored[0][2]
-    scored = [(r + sections[id(u)] if hits[u.hit].doc_id == hits[lead.hit].doc_id else r, o, u) for r, o, u in scored]
+    lead_doc = hits[lead.hit].doc_id
+    document = (texts or {}).get(lead_doc, "")
+    scored = [(r + _section_credit(terms, document, u.start) if hits[u.hit].doc_id == lead_doc else r, o, u)
+              for r, o, u in scored]
     scored.sort(key=lambda item: (item[2] is not lead, -item[0]))
     best_relevance, best_own, best = scored[0]
     firsts = _clause_bests(question, terms, scored, hits, boost, about)

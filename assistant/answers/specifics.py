@@ -88,8 +88,8 @@ def _join_district_names(tokens: list[tuple[str, str]]) -> list[tuple[str, str]]
     district it names: "苏州市吴江区" asks about 吴江区, not about any part of 苏州市."""
     joined: list[tuple[str, str]] = []
     for word, flag in tokens:
-        if (word in ("区", "县") and joined and joined[-1][1] in ("nr", "nrt", "nz", "ns")
-                and len(joined[-1][0]) == 2 and len(joined) >= 2 and joined[-2][1] == "ns"):
+        if (word in ("区", "县") and len(joined) >= 2 and joined[-2][1] == "ns"
+                and joined[-1][1] in ("nr", "nrt", "nz", "ns") and len(joined[-1][0]) == 2):
             joined[-1] = (joined[-1][0] + word, "ns")
         else:
             joined.append((word, flag))
