@@ -750,3 +750,49 @@ def test_a_later_year_a_plan_sets_as_its_target_is_found_anywhere_in_it():
     assert not plan.refused and not plan.caveats
     plan = plan_answer(q(asked.replace("2025", "2030")), [plan_doc], {"p": document}, threshold=0.85)
     assert plan.refused or "2030年" in plan.missing
+
+
+def test_section_numbers_document_numbers_and_dates_are_no_counts():
+    overtime = asked_figure("参加应急工作的人员每天发多少加班补助？")
+    assert not overtime.found_in("6.4.1对参加应急工作的人员，应给予适当的通信、加班等补助。")
+    assert not overtime.found_in("根据《个人所得税专项附加扣除暂行办法》（国发〔2018〕41号），2019年1月1日起施行。")
+    assert overtime.found_in("每人每天补助3.5元")
+    assert asked_figure("那是第几届？") is None  # an ordinal, named by the document that answers
+
+
+def test_what_a_count_counts_is_the_noun_that_follows_it():
+    law = replace(hit(1, "第四十一条 需要裁减人员二十人以上或者裁减不足二十人但占企业职工总数百分之十以上的，用人单位提前三十日"
+                         "向工会或者全体职工说明情况。", doc="l", similarity=0.93), title="中华人民共和国劳动合同法")
+    plan = plan_answer(q("裁多少人以上就得提前向工会说明情况？", 裁减=4.0, 工会=4.0, 说明=3.5, 情况=3.0), [law], {}, threshold=0.85)
+    assert not plan.refused and not plan.caveats
+    kindergarten = replace(hit(1, "小班招收年满3周岁的幼儿，招生计划于5月20日前公布。", doc="k", similarity=0.93),
+                           title="天河区2026年幼儿园招生工作方案")
+    plan = plan_answer(q("天河区幼儿园招小班，孩子要几岁？", 孩子=4.0, 小班=5.0, 幼儿园=4.0), [kindergarten], {}, threshold=0.85)
+    assert not plan.refused and not plan.caveats
+
+
+def test_a_date_said_as_the_next_month_answers_when():
+    benefit = replace(hit(1, "失业保险金于审批通过后的次月15日前统一发放。", doc="u", similarity=0.93), title="广州市失业保险常见问题解答")
+    plan = plan_answer(q("失业保险金审批通过以后，一般什么时候能到账？", 失业保险金=5.0, 审批=4.0, 到账=4.0), [benefit], {},
+                       threshold=0.85)
+    assert not plan.refused and not plan.caveats
+
+
+def test_a_province_and_city_run_together_and_a_document_number_its_text_replaces():
+    notice = replace(hit(1, "23.辽宁省大连市探索跨部门跨层级“双随机”联合检查，实现“一次检查、全面体检”。", doc="n", similarity=0.93),
+                     title="国务院办公厅关于对国务院第五次大督查发现的典型经验做法给予表扬的通报")
+    plan = plan_answer(q("辽宁大连的“双随机”联合检查实现了什么效果？", 双随机=5.0, 联合=3.3, 检查=3.0, 效果=4.0), [notice], {},
+                       threshold=0.85)
+    assert not plan.refused and not plan.caveats
+    plan = plan_answer(q("辽宁沈阳的“双随机”联合检查实现了什么效果？", 双随机=5.0, 联合=3.3, 检查=3.0, 效果=4.0), [notice], {},
+                       threshold=0.85)
+    assert plan.refused or plan.caveats
+    repealed = "请各部门于2019年3月底前报送实施办法。《国务院办公厅关于…的通知》（国办发〔2016〕82号）同时废止。"
+    document = "国办发〔2018〕117号\n" + "对真抓实干、成效明显的地方加大激励支持力度。" * 20 + "\n" + repealed  # cited far below the masthead
+    incentives = replace(hit(1, repealed, doc="i", similarity=0.93), doc_number="国办发〔2018〕117号",
+                         title="国务院办公厅关于对真抓实干成效明显地方进一步加大激励支持力度的通知")
+    plan = plan_answer(q("国办发〔2018〕117号出台后，原来的国办发〔2016〕82号是否同时废止？", 废止=4.0, 原来=2.0), [incentives],
+                       {"i": document}, threshold=0.85)
+    assert not plan.refused and not plan.caveats
+    plan = plan_answer(q("国办发〔2016〕82号是否废止？", 废止=4.0), [incentives], {"i": document}, threshold=0.85)
+    assert plan.refused or plan.caveats

@@ -260,7 +260,7 @@ _NO_DATE = "日期"
 _ASKS_DATE = re.compile(r"哪一?天|几月几[日号]|几号|哪一?年|什么时候|何时|什么时间|哪个月")
 _ASKS_ISSUED = re.compile(r"发的|印发|发布|出台|公布|颁布|下发|签发|成文")  # the answer's document line gives that date
 _SAYS_DATE = re.compile(r"\d{4}\s*年|\d{1,2}\s*月|[一二三四五六七八九十]{1,2}月|[〇○零一二三四五六七八九]{4}年|年底|年内|月底|之日|当日|当天|每年|每月|每周|"
-                        r"工作日|日内|天内|个月内|以前|之前|起施行|同时|期间|截止")
+                        r"工作日|日内|天内|个月内|以前|之前|起施行|同时|期间|截止|次月|次年|\d{1,2}日[前内后起]")
 
 
 _ASKS_PERSON = re.compile(r"([\u4e00-\u9fff]{2,12})(?:是谁|由谁担任|是哪位|是哪一位)")
@@ -311,12 +311,14 @@ def _figure_gaps(question: Question, wanted: Specifics, evidence: Evidence, hits
         return [], [figure.label]
     counted = _counted(question, figure)
     other_years = _years_of_other_figures(question.text, figure, wanted.years, evidence, counted)
-    unsaid = _unsaid_measures(question, figure, wanted, best_document)
+    # a duration or an age measures the time or the person the question is about, which the answer need not name
+    of_something = figure.label not in ("多久", "多长时间", "几岁", "多少岁")
+    unsaid = _unsaid_measures(question, figure, wanted, best_document) if of_something else []
     if unsaid:
         return other_years, unsaid
     if counted and not any(_states(figure, counted, u.text, hits[u.hit].title) for u in evidence.units):
         return other_years, [figure.label + counted]
-    measured = _measured(question, figure, wanted)[:1] if figure.label not in ("多久", "多长时间") else []
+    measured = _measured(question, figure, wanted)[:1] if of_something else []
     if measured and not any(_states(figure, measured[0], u.text, hits[u.hit].title) for u in evidence.units):
         return other_years, [_as_asked(question.text, measured[0], figure)]
     return other_years, []
@@ -406,9 +408,12 @@ def _counted(question: Question, figure: AskedFigure) -> str | None:
     around = _around(question.text, figure)
     if not around or not (_COUNT_MEASURE.search(figure.label) or not figure.measure):
         return None  # durations, amounts of money and shares are not counts of something ("多少游客" is)
-    after = re.split(r"[，,？?；;。！!、]", around[1])[0]
+    after = _COUNT_ENDS.split(around[1])[0]  # "多少人以上就得走…的程序", "多少人次可以拿奖补": no noun follows
     found = [(after.rfind(t), t) for t in question.weights if t in after and t not in _KINDS_OF_FIGURE]
     return max(found)[1] if found else None
+
+
+_COUNT_ENDS = re.compile(r"[，,？?；;。！!、]|以上|以下|以内|左右|就[得要会能可]|才[能可]|可以|能够|需要")
 
 
 # Nouns that say what kind of figure is asked ("比例是多少"), not what it is a figure of.

@@ -91,7 +91,7 @@ class AskedFigure:
 
     def found_in(self, text: str) -> bool:
         if not self.measure:  # any number of something ("1.4万人", "三千余名"), not "十四届" or "一是"
-            return bool(re.search(rf"{_NOT_ORDINAL}(?:\d+(?![\d.．、]*[.．、](?!\d))|[一二三四五六七八九十百千两]+(?:余|多)?(?:万|亿|千|百)?(?:余|多)?"
+            return bool(re.search(rf"{_NOT_ORDINAL}(?:\d+(?![\d.．、]*[.．、](?!\d))(?!(?:[.．]\d+){{2}})(?!\d*[年月日号〕])|[一二三四五六七八九十百千两]+(?:余|多)?(?:万|亿|千|百)?(?:余|多)?"
                                   rf"(?:{_MEASURE_WORDS}|张|批|辆|套|间|块|亩|份|起|件|座|栋|吨|位|只|头|种|类|人次|倍|届|期|轮))", text))
         if self.label.startswith("几") and self.measure.split("|")[0] in _COUNTED and _ENUMERATION.search(text):
             return True  # "由几个部门组成" is answered by naming them (a few, not "多少")
@@ -110,8 +110,8 @@ def asked_figure(question: str) -> AskedFigure | None:
         if question[max(0, match.start() - 3) : match.start()] == "百分之" or after in ("%", "％"):
             return AskedFigure(text, _PERCENT)  # "占百分之几", "百分之多少的企业": a percentage
         before1 = question[max(0, match.start() - 1) : match.start()]
-        if before1 == "哪" or (text.startswith("几") and before1 in "好十"):
-            continue  # "哪几项" asks for a list; "好几个", "十几个" ask nothing
+        if before1 in ("哪", "第") or (text.startswith("几") and before1 in "好十"):
+            continue  # "哪几项" asks for a list, "第几届" an ordinal; "好几个", "十几个" ask nothing
         if _ASKS_WHO_SETS.match(question[match.end() : match.end() + 6]):
             continue  # "减多少由谁来定" asks who decides the amount
         if _IDENTIFIER.search(question[max(0, match.start() - 6) : match.start()]):

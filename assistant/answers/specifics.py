@@ -204,10 +204,12 @@ def missing(specifics: Specifics, evidence: str, documents: str = "", title: str
         if not found or not (_covers(title_years(title), year) or spoken_of):
             absent.append(f"{year}年")
     for place in specifics.places:
-        if _place_stem(place) not in whole or _another_province(place, title):
+        if not _place_found(place, whole) or _another_province(place, title):
             absent.append(place)
+    # a question naming the document's own 文号 may ask about another its text cites ("原来的国办发〔2016〕82号")
+    cites = any("〔" in n and _plain(n) in own for n in specifics.numbers)
     for number in specifics.numbers:
-        if _plain(number) not in (own if "〔" in number else plain):
+        if _plain(number) not in ((whole if cites else own) if "〔" in number else plain):
             absent.append(number)
         elif (_ARTICLE.fullmatch(number) and specifics.titles and title
               and not any(is_titled(_plain(name), _plain(title)) for name in specifics.titles)):
@@ -219,6 +221,14 @@ def missing(specifics: Specifics, evidence: str, documents: str = "", title: str
         if not _named(organisation, whole):
             absent.append(organisation)
     return absent
+
+
+def _place_found(place: str, text: str) -> bool:
+    """The place as written, without its suffix, or a province and a city run together ("辽宁大连" is
+    written "辽宁省大连市")."""
+    stem = _place_stem(place)
+    return stem in text or any(re.search(f"{re.escape(stem[:i])}[省市]{re.escape(stem[i:])}", text)
+                               for i in range(2, len(stem) - 1))
 
 
 def _named(organisation: str, text: str) -> bool:
