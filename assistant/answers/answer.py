@@ -437,6 +437,16 @@ def _names_document(question: str, year: str) -> bool:
 
 
 MASTHEAD = 300  # characters at the top of a document where its own 文号 is printed
+_SALUTATION = re.compile(r"\n[^\n。，；]{2,60}[：:]\s*\n")  # "四川省人民政府：", "各省、自治区…各直属机构：" ends the masthead
+
+
+def _masthead(document: str) -> str:
+    """The top of a document, where its own title and 文号 are printed: up to its salutation, whose
+    first paragraph may cite other documents' 文号 ("按照《…的决定》（国发〔2004〕20号）")."""
+    head = document[:MASTHEAD]
+    salutation = _SALUTATION.search(head)
+    return head[: salutation.start()] if salutation else head
+
 DOCUMENT_ANSWERS = 0.5  # IDF coverage of the question's other terms for a document to count as answering
 
 
@@ -458,7 +468,7 @@ def _absent_specifics(wanted: Specifics, weights: Mapping[str, float], evidence:
         document = texts.get(doc, passages[0].text)
         dated = " ".join(f"{h.date or ''} {h.year or ''}" for h in passages).strip()
         absent = missing(_with_later_targets(wanted, passages[0].year, document), quoted, document, passages[0].title,
-                         head=described + " " + document[:MASTHEAD], dated=dated)
+                         head=described + " " + _masthead(document), dated=dated)
         # the best document may say the rest of the question outside the quoted sentences (a salutation
         # "邓明义代表：" says who made the suggestion the title names)
         said = quoted + " " + texts.get(doc, "") if rank == 0 else quoted
