@@ -796,3 +796,15 @@ def test_a_province_and_city_run_together_and_a_document_number_its_text_replace
     assert not plan.refused and not plan.caveats
     plan = plan_answer(q("国办发〔2016〕82号是否废止？", 废止=4.0), [incentives], {"i": document}, threshold=0.85)
     assert plan.refused or plan.caveats
+
+
+def test_a_document_number_cited_in_the_first_paragraph_is_not_the_document_s_own():
+    document = ("国务院办公厅关于四川省所提问题和建议办理情况的函\n国办函〔2004〕71号\n四川省人民政府：\n"
+                "发展改革委将按照《国务院关于投资体制改革的决定》（国发〔2004〕20号）精神，对该项目核准问题提出建议。")
+    letter = replace(hit(1, document.split("\n")[3], doc="s", similarity=0.93), doc_number="国办函〔2004〕71号",
+                     title="国务院办公厅关于四川省所提问题和建议办理情况的函")
+    weights = dict(投资体制=5.0, 核准=5.0, 项目=2.7, 决定=3.2)
+    plan = plan_answer(q("国发〔2004〕20号对企业投资项目核准是怎么规定的？", **weights), [letter], {"s": document}, threshold=0.85)
+    assert plan.refused or any("国发〔2004〕20号" in c for c in plan.caveats)
+    plan = plan_answer(q("国办函〔2004〕71号对项目核准是怎么说的？", **weights), [letter], {"s": document}, threshold=0.85)
+    assert not plan.refused and not plan.caveats
