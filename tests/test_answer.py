@@ -808,3 +808,12 @@ def test_a_document_number_cited_in_the_first_paragraph_is_not_the_document_s_ow
     assert plan.refused or any("国发〔2004〕20号" in c for c in plan.caveats)
     plan = plan_answer(q("国办函〔2004〕71号对项目核准是怎么说的？", **weights), [letter], {"s": document}, threshold=0.85)
     assert not plan.refused and not plan.caveats
+
+
+def test_a_report_asked_for_its_suggestions_quotes_its_suggestions_not_its_masthead(corpus_assistant):
+    answer = corpus_assistant.ask("关于网格员队伍建设的社情民意信息提了什么建议？")
+    assert "社区网格员" in answer.sources[0].title
+    assert "一表通" in answer.answer and "严格网格事项准入" in answer.answer
+    assert "江州市政协社情民意信息" not in answer.answer and "多头下派" not in answer.answer  # masthead, problems
+    answer = corpus_assistant.ask("农村独居老人吃饭难那条社情民意，建议推广什么样的送餐模式？")
+    assert "中心食堂+流动送餐" in answer.answer and "一顿饭吃一天" not in answer.answer

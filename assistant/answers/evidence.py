@@ -230,13 +230,16 @@ def quotable(text: str, title: str = "") -> bool:
         return False
     if body.endswith(("：", ":")) and "\n" not in body:
         return False  # a lead-in whose items are missing
-    if _METADATA_LINE.match(body) or _SESSION_LINE.match(body) or _REVISION_HISTORY.match(body):
-        return False  # "提案者：市总工会界别委员小组", "江州市政协十四届四次会议"
+    if _METADATA_LINE.match(body) or _SESSION_LINE.match(body) or _REVISION_HISTORY.match(body) or _KIND_MASTHEAD.fullmatch(body):
+        return False  # "提案者：市总工会界别委员小组", "江州市政协十四届四次会议", "江州市政协社情民意信息"
     if title and _restates_title(re.sub(r"\s", "", body), re.sub(r"\s", "", title)):
         return False  # the masthead, or the title again ("案由：关于…的提案", inside a 通知)
     return True
 
 
+# the masthead of a kind of document and its issue line ("江州市政协社情民意信息", "2025年第6期"); meeting lines
+# ("江州市政协十四届三次会议大会发言") stay quotable, they say where a speech was given
+_KIND_MASTHEAD = re.compile(r"(?:[\u4e00-\u9fff]{2,8}?[省市区县])?(?:全国)?(?:政协)?社情民意(?:信息)?|(?:19|20)\d{2}\s*年\s*第\s*\d+\s*期")
 _METADATA_LINE = re.compile(r"^(?:提案者|提案人|提出者|领衔人|联名人|附议人|反映人|报送单位|承办单位|主办单位|协办单位|会办单位)[:：]")
 # a law's or regulation's history under its title: "（1994年1月28日…发布 根据…第一次修订…）"
 _REVISION_HISTORY = re.compile(r"^[（(][^（()）]*\d{4}年[^（()）]*(?:通过|发布|公布|修订|修正)[\s\S]*[）)]$")
@@ -550,10 +553,16 @@ def subject_title(hit: SearchHit, document: str) -> str:
     """What a document is about, as its title says: a reply's title names only the proposal's number
     ("…关于对市政协十四届三次会议第0123号提案的答复"), so the proposal's own title, which the reply
     quotes near its start ("您提出的《关于加大老旧小区加装电梯资金支持力度的提案》收悉"), is added."""
+    title = f"{hit.title} {_KIND_NAMES[hit.genre]}" if hit.genre in _KIND_NAMES else hit.title
     if "答复" not in hit.title and hit.genre != "reply":
-        return hit.title
+        return title
     named = _ANSWERED.search(document[:1500] or hit.text)
-    return f"{hit.title} {named.group(1)}" if named else hit.title
+    return f"{title} {named.group(1)}" if named else title
+
+
+# What a member calls a document of a kind its title does not name ("网格员…的社情民意信息提了什么建议"):
+# the masthead says it, and mastheads are not quoted.
+_KIND_NAMES = {"social_report": "社情民意信息", "proposal": "提案"}
 
 
 def title_baseline(terms: Mapping[str, float], title: str) -> float:
@@ -674,8 +683,9 @@ def _headings(text: str) -> tuple[tuple[int, ...], tuple[str, ...]]:
     at, previous = 0, ""
     for line in text.split("\n"):
         body = line.strip()
-        if (0 < len(body) <= 40 and is_bare_heading(body) and not body.endswith(("；", ";", "，", ","))
-                and not previous.endswith(("：", ":", "；", ";"))):  # not an item of a list
+        if ((0 < len(body) <= 40 and is_bare_heading(body) and not body.endswith(("；", ";", "，", ","))
+                and not previous.endswith(("：", ":", "；", ";")))  # not an item of a list
+                or _SECTION_NAME.fullmatch(body)):
             positions.append(at)
             names.append(body)
         at += len(line) + 1
@@ -683,9 +693,30 @@ def _headings(text: str) -> tuple[tuple[int, ...], tuple[str, ...]]:
     return tuple(positions), tuple(names)
 
 
-def _section_credit(terms: Mapping[str, float], document: str, start: int) -> float:
+# the unnumbered section names of a proposal or a 社情民意信息 ("存在问题", "意见建议")
+_SECTION_NAME = re.compile(r"(?:基本情况|存在(?:的)?(?:主要)?问题|主要问题|问题分析|原因分析|(?:意见|对策|几点|工作|具体)?建议|案由|理由|办法)[:：]?")
+
+
+def _section_credit(terms: Mapping[str, float], document: str, start: int, asked: str | None = None) -> float:
     section = section_heading(document, start)
-    return SECTION_CREDIT * coverage(terms, section) if section else 0.0
+    if not section:
+        return 0.0
+    return SECTION_CREDIT * (coverage(terms, section) + (asked is not None and asked in section))
+
+
+# A question asking for a part of a proposal or report by the name of its section: "提了什么建议" asks
+# for what is under "意见建议" or "对策建议", "存在哪些问题" for what is under "存在问题".
+_ASKS_SECTION = ((re.compile(r"(?:提了|提出了?|有|给了|给出了?)(?:什么|哪些|哪几条|几条)(?:具体|主要)?(?:意见)?建议|"
+                             r"建议(?!的?(?:答复|办理|回复))[^，,。？?；]{0,8}(?:什么|哪些|怎么|如何)"), "建议"),
+                 (re.compile(r"(?:存在|有|反映了?|指出了?)(?:什么|哪些)(?:主要|突出)?问题|问题(?:是什么|有哪些)"), "问题"))
+
+
+_ASKS = re.compile(r"几|啥|哪|谁|什么|怎|多少|多大|多久|多长|如何|是否|吗|[？?]$")
+
+
+def section_asked(question: str) -> str | None:
+    """The section a question asks for by its name ("建议", "问题"), if any."""
+    return next((name for pattern, name in _ASKS_SECTION if pattern.search(question)), None)
 
 
 def section_heading(text: str, start: int) -> str | None:
@@ -733,8 +764,15 @@ def choose(hits: Sequence[SearchHit], units: Sequence[Unit], terms: Mapping[str,
     lead = scored[0][2]
     lead_doc = hits[lead.hit].doc_id
     document = (texts or {}).get(lead_doc, "")
-    scored = [(r + _section_credit(terms, document, u.start) if hits[u.hit].doc_id == lead_doc else r, o, u)
+    section = section_asked(question)
+    scored = [(r + _section_credit(terms, document, u.start, section) if hits[u.hit].doc_id == lead_doc else r, o, u)
               for r, o, u in scored]
+    asking = [part for part in clauses(question) if _ASKS.search(part)]  # a part that only names the document asks nothing
+    if section and len(asking) < 2 and any(section in name for name in _headings(document)[1]):
+        # "提了什么建议": the answering document's 意见建议, not its 基本情况 nor its 存在问题
+        scored = [item for item in scored if hits[item[2].hit].doc_id != lead_doc
+                  or section in (section_heading(document, item[2].start) or "")]
+        lead = max(scored, key=lambda item: item[0])[2]
     scored.sort(key=lambda item: (item[2] is not lead, -item[0]))
     best_relevance, best_own, best = scored[0]
     firsts = _clause_bests(question, terms, scored, hits, boost, about)
@@ -744,7 +782,7 @@ def choose(hits: Sequence[SearchHit], units: Sequence[Unit], terms: Mapping[str,
     allowed = {h for h, r in passage_best.items() if r >= PASSAGE_MARGIN * best_relevance}
     documents: list[str] = [hits[best.hit].doc_id]
     chosen = [best]
-    covered = {t for t in terms if t in best.text}
+    covered = {t for t in terms if t in best.text or t in about[hits[best.hit].doc_id]}  # the document line names its title
     total = 0
     answers_part = {id(u): answered for *_, u, answered in firsts}  # each part's best unit: does it say it all?
     for relevance, own, unit, *_ in [*firsts, *scored[1:]]:
