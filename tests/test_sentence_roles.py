@@ -54,6 +54,9 @@ def test_other_members_fieldwork_is_attributed():
 def test_subject_words_decide_what_is_on_the_topic():
     assert subject_terms("推进老旧小区加装电梯") == ["老旧小区", "加装电梯"]
     assert subject_terms("破解老城区停车难") == ["老城区", "停车"]
+    # what the proposal wants done to the subject ("扩容提质") is no subject word: 普惠托育 documents are on the topic
+    assert subject_terms("推动普惠托育服务扩容提质") == ["普惠托育"]
+    assert covers_subject(subject_terms("推动普惠托育服务扩容提质"), "江州市支持普惠托育服务发展的若干措施")
     terms = subject_terms("推进老旧小区加装电梯")
     assert covers_subject(terms, "江州市既有住宅加装电梯管理办法")  # the head word alone
     assert not covers_subject(terms, "老旧小区新能源汽车充电桩建设")

@@ -150,7 +150,8 @@ def cite(sentence: str, n: int) -> str:
 
 
 _NOT_SUBJECT = frozenset("推进 推动 发展 破解 加强 完善 提升 促进 优化 规范 建设 服务 解决 问题 做好 深化 加快 提高 支持 保障 防控 "
-                         "治理 管理 工作 关于 建议 提案 有效 进一步 切实 全面 持续 我市 本市 全市".split())
+                         "治理 管理 工作 关于 建议 提案 有效 进一步 切实 全面 持续 我市 本市 全市 "
+                         "扩容 提质 增效 提速 扩面 升级 改善 强化 扩大 增强 健全 落实 助力 赋能 高质量".split())
 
 
 def subject_terms(topic: str) -> list[str]:
