@@ -70,7 +70,8 @@ def test_benchmark_files_are_well_formed():
              "dev13.jsonl": (40, 20), "dev14.jsonl": (40, 20), "dev15.jsonl": (40, 20), "dev16.jsonl": (40, 20), "dev17.jsonl": (40, 20), "dev18.jsonl": (40, 20),
              "dev19.jsonl": (40, 20), "dev20.jsonl": (40, 20),
              "dev21.jsonl": (40, 20), "dev22.jsonl": (40, 20), "dev23.jsonl": (40, 20), "dev24.jsonl": (40, 20),
-             "dev25.jsonl": (40, 20), "dev26.jsonl": (40, 20), "dev27.jsonl": (40, 20), "dev28.jsonl": (40, 20)}
+             "dev25.jsonl": (40, 20), "dev26.jsonl": (40, 20), "dev27.jsonl": (40, 20), "dev28.jsonl": (40, 20),
+             "heldout27.jsonl": (40, 20), "heldout28.jsonl": (40, 20), "heldout29.jsonl": (40, 20), "heldout30.jsonl": (40, 20)}
     for name, (answerable, unanswerable) in sizes.items():
         bench = load_bench(DATA / "answers" / name)
         assert sum(c.answerable for c in bench.cases) >= answerable, name
