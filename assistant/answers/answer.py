@@ -16,11 +16,11 @@ from dataclasses import dataclass, replace
 
 from assistant.answers.citations import verify
 from assistant.config import Settings
-from assistant.answers.evidence import (PLAIN_WORD_CREDIT, AskedFigure, Evidence, Unit, addressee, asked_figure, author,
+from assistant.answers.evidence import (PLAIN_WORD_CREDIT, QUESTION_WORD, AskedFigure, Evidence, Unit, addressee, asked_figure, author,
                                         candidate_units, choose, coverage, disagree, term_credit)
 from assistant.answers.llm import ChatModel, Message, ModelUnavailable, fill, load_prompt, source_block
 from assistant.models import SearchHit, Source
-from assistant.answers.specifics import (QUESTION_WORD, Specifics, is_noun, laws_named, missing, question_specifics,
+from assistant.answers.specifics import (Specifics, is_noun, laws_named, missing, question_specifics,
                                         title_named, years_in)
 from assistant.index.tokenize import STOPWORDS, in_dictionary, query_terms
 
@@ -446,6 +446,7 @@ def _masthead(document: str) -> str:
     head = document[:MASTHEAD]
     salutation = _SALUTATION.search(head)
     return head[: salutation.start()] if salutation else head
+
 
 DOCUMENT_ANSWERS = 0.5  # IDF coverage of the question's other terms for a document to count as answering
 

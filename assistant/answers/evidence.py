@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from assistant.ingest.metadata import is_periodical_masthead
 from assistant.models import SearchHit
 from assistant.numerals import cn_number, parse_cn_number
 
@@ -62,6 +63,7 @@ def question_wants(question: str) -> Wants:
                  bool(_ASKS_WHO.search(question)), unit, bool(_ASKS_FRAMING.search(question)))
 
 
+QUESTION_WORD = re.compile(r"几|啥|哪|谁|什么|怎|多少|多大|多久|多长|多高")
 _ASKS_FIGURE = re.compile(rf"(?:多少|几)(个月|{_MEASURE_WORDS}|张|批|辆|套|间|块|亩|平方米|份|起|件|座|栋|吨|公斤|千克|公里|"
                           rf"平方公里|公顷|立方米|千瓦|笔)?|多久|多长时间|多大(?:比例|比重|占比|幅度)")
 _SAME_MEASURE = {"天": "天|日|个工作日|工作日", "日": "天|日|个工作日|工作日", "工作日": "工作日|天|日", "个工作日": "工作日|天|日",
@@ -230,16 +232,13 @@ def quotable(text: str, title: str = "") -> bool:
         return False
     if body.endswith(("：", ":")) and "\n" not in body:
         return False  # a lead-in whose items are missing
-    if _METADATA_LINE.match(body) or _SESSION_LINE.match(body) or _REVISION_HISTORY.match(body) or _KIND_MASTHEAD.fullmatch(body):
+    if _METADATA_LINE.match(body) or _SESSION_LINE.match(body) or _REVISION_HISTORY.match(body) or is_periodical_masthead(body):
         return False  # "提案者：市总工会界别委员小组", "江州市政协十四届四次会议", "江州市政协社情民意信息"
     if title and _restates_title(re.sub(r"\s", "", body), re.sub(r"\s", "", title)):
         return False  # the masthead, or the title again ("案由：关于…的提案", inside a 通知)
     return True
 
 
-# the masthead of a kind of document and its issue line ("江州市政协社情民意信息", "2025年第6期"); meeting lines
-# ("江州市政协十四届三次会议大会发言") stay quotable, they say where a speech was given
-_KIND_MASTHEAD = re.compile(r"(?:[\u4e00-\u9fff]{2,8}?[省市区县])?(?:全国)?(?:政协)?社情民意(?:信息)?|(?:19|20)\d{2}\s*年\s*第\s*\d+\s*期")
 _METADATA_LINE = re.compile(r"^(?:提案者|提案人|提出者|领衔人|联名人|附议人|反映人|报送单位|承办单位|主办单位|协办单位|会办单位)[:：]")
 # a law's or regulation's history under its title: "（1994年1月28日…发布 根据…第一次修订…）"
 _REVISION_HISTORY = re.compile(r"^[（(][^（()）]*\d{4}年[^（()）]*(?:通过|发布|公布|修订|修正)[\s\S]*[）)]$")
@@ -711,7 +710,7 @@ _ASKS_SECTION = ((re.compile(r"(?:提了|提出了?|有|给了|给出了?)(?:什
                  (re.compile(r"(?:存在|有|反映了?|指出了?)(?:什么|哪些)(?:主要|突出)?问题|问题(?:是什么|有哪些)"), "问题"))
 
 
-_ASKS = re.compile(r"几|啥|哪|谁|什么|怎|多少|多大|多久|多长|如何|是否|吗|[？?]$")
+_ASKS = re.compile(rf"{QUESTION_WORD.pattern}|如何|是否|吗|[？?]$")  # a part of a question that asks something
 
 
 def section_asked(question: str) -> str | None:

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from assistant.answers.evidence import is_titled, official_words
+from assistant.answers.evidence import QUESTION_WORD, is_titled, official_words
 from assistant.index.tokenize import _jieba, in_dictionary
 from assistant.ingest.metadata import DOC_NUMBER_RE
 
@@ -32,7 +32,6 @@ _GENERIC_PLACES = frozenset("""本市 全市 我市 市区 城区 小区 社区 
 _DISTRICT = re.compile(r"[\u4e00-\u9fff]{2}(?<!社|小|园|城|片|景|辖|新|专|街|校|山|矿|灾|市|郊|库|湾|地|牧|林|老)[区县]")
 _NOT_PLACES = frozenset("中考 高考 下半旗".split())  # words jieba tags as places
 _SMALLER_PLACE = frozenset("村 镇 乡 屯 庄".split())  # after a province's name: a village's ("河南村")
-QUESTION_WORD = re.compile(r"几|啥|哪|谁|什么|怎|多少|多大|多久|多长|多高")
 _VERB_BEFORE_PLACE = re.compile(r"^[来去到在从往回至赴]")  # "来江州" as jieba sometimes cuts it
 _KIND_OF_BUSINESS = re.compile(r"[\u4e00-\u9fff]{2}(?:公司|银行)")  # "保险公司", "物业公司": a kind, not a name
 _ORG_SUFFIX = re.compile(r"(?:局|委员会|委|厅|办公室|中心|公司|银行|协会|学会|大学|学院|医院)$")

@@ -148,6 +148,16 @@ def is_masthead(line: str) -> bool:
     return bool(_MASTHEAD_RE.fullmatch(text)) or bool(re.fullmatch(rf"{_ISSUE}.*", text))
 
 
+# a periodical's masthead and issue line; meeting lines ("江州市政协十四届三次会议大会发言") are not among them
+_PERIODICAL_RE = re.compile(rf"(?:[\u4e00-\u9fff]{{2,8}}?[省市区县])?(?:全国)?(?:政协)?社情民意(?:信息)?|{_ISSUE}")
+
+
+def is_periodical_masthead(line: str) -> bool:
+    """A periodical's masthead or issue line ("江州市政协社情民意信息", "2025年第6期"): it names the
+    publication, says nothing of the subject, and is never quoted."""
+    return bool(_PERIODICAL_RE.fullmatch(line.strip()))
+
+
 def strip_masthead(title: str) -> str:
     """Remove a masthead or meeting line glued to the end of a title ("…的提案江州市政协十四届三次会议")."""
     for cut in range(4, len(title) - 3):
