@@ -210,6 +210,21 @@ def test_how_figures_are_stated():
     assert asked_figure("联席会议由几个部门组成？").found_in("由教育、人力资源社会保障、发展改革、财政、税务等单位组成")
     assert not asked_figure("联席会议由几个部门组成？").found_in("联席会议由教育部牵头")
     assert asked_figure("中央储备粮的规模是多少吨？").measure == "吨"
+    # a sum named after "多少" asks money; a classifier or "人次" asks that count; "多少亿元" a total, not a ceiling in 万元
+    assert not asked_figure("每天发多少加班补助？").found_in("参加应急工作的人员每天工作不少于4个小时")
+    assert asked_figure("每天发多少加班补助？").found_in("加班补助每人每天100元")
+    assert asked_figure("有多少补贴对象？").measure == ""
+    assert not asked_figure("一共发现了多少枚？").found_in("已发现5处埋藏点")
+    assert not asked_figure("一共救助了多少人次？").found_in("共救助困难群众3000人")
+    assert not asked_figure("一共发放了多少亿元？").found_in("个人贷款额度最高不超过30万元")
+
+
+def test_a_sum_of_money_the_document_never_states_gets_a_caveat_naming_it():
+    plan_text = ("4.2.1 事发地粮食行政管理部门应在4个小时内报告。参加应急工作的人员，给予适当的通信、加班等补助。"
+                 "动用省级储备粮5亿公斤以上的，报国务院批准。")
+    plan = plan_answer(q("国家粮食应急预案规定参加应急工作的人员每天发多少加班补助？", 加班=4.0, 补助=3.7, 应急=3.0),
+                       [replace(hit(1, plan_text, doc="p", similarity=0.93), title="国家粮食应急预案")], {}, threshold=0.85)
+    assert plan.refused or any("加班补助" in c for c in plan.caveats)
 
 
 def test_ordinals_shares_and_who_decides_are_read_as_members_mean_them():

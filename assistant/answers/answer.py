@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 
 from assistant.answers.citations import verify
 from assistant.config import Settings
-from assistant.answers.evidence import (PLAIN_WORD_CREDIT, QUESTION_WORD, AskedFigure, Evidence, Unit, addressee, asked_figure, author,
+from assistant.answers.evidence import (PLAIN_WORD_CREDIT, QUESTION_WORD, AskedFigure, Evidence, Unit, addressee, asked_figure, author, money_named,
                                         candidate_units, choose, coverage, disagree, term_credit)
 from assistant.answers.llm import ChatModel, Message, ModelUnavailable, fill, load_prompt, source_block
 from assistant.models import SearchHit, Source
@@ -302,7 +302,8 @@ def _figure_gaps(question: Question, wanted: Specifics, evidence: Evidence, hits
     stated = [u.text for u in evidence.units if not wanted.all() or hits[u.hit].doc_id == answering]
     stated += list(dict.fromkeys(hits[u.hit].title for u in evidence.units))  # the answer names them too
     if not figure.found_in(" ".join(stated)):
-        return [], [figure.label]
+        around = _around(question.text, figure)
+        return [], [(around and money_named(around[1])) or figure.label]
     period = _other_period(question.text, figure, [u.text for u in evidence.units])
     if period:
         return [], [period]
@@ -406,8 +407,8 @@ def _counted(question: Question, figure: AskedFigure) -> str | None:
     """What the figure asked for counts, when the question says it right after ("多少家长者饭堂",
     "多少个电动自行车集中充电棚" → 充电棚): the last term before the clause ends."""
     around = _around(question.text, figure)
-    if not around or not (_COUNT_MEASURE.search(figure.label) or not figure.measure):
-        return None  # durations, amounts of money and shares are not counts of something ("多少游客" is)
+    if not around or not (_COUNT_MEASURE.search(figure.label) or not figure.measure or money_named(around[1])):
+        return None  # durations, shares and bare sums are not counts of something ("多少游客", "多少加班补助" are)
     after = _COUNT_ENDS.split(around[1])[0]  # "多少人以上就得走…的程序", "多少人次可以拿奖补": no noun follows
     found = [(after.rfind(t), t) for t in question.weights if t in after and t not in _KINDS_OF_FIGURE]
     return max(found)[1] if found else None

@@ -64,11 +64,13 @@ def question_wants(question: str) -> Wants:
 
 
 QUESTION_WORD = re.compile(r"几|啥|哪|谁|什么|怎|多少|多大|多久|多长|多高")
-_ASKS_FIGURE = re.compile(rf"(?:多少|几)(个月|{_MEASURE_WORDS}|张|批|辆|套|间|块|亩|平方米|份|起|件|座|栋|吨|公斤|千克|公里|"
-                          rf"平方公里|公顷|立方米|千瓦|笔)?|多久|多长时间|多大(?:比例|比重|占比|幅度)")
+_ASKS_FIGURE = re.compile(rf"(?:多少|几)(个月|人次|亿元|{_MEASURE_WORDS}|张|批|辆|套|间|块|亩|平方米|份|起|件|座|栋|吨|公斤|千克|公里|"
+                          rf"平方公里|公顷|立方米|千瓦|笔|枚|篇|册|株|艘|架|部|场|处|本|首)?|多久|多长时间|多大(?:比例|比重|占比|幅度)")
+_MONEY_NOUN = re.compile(r"^[\u4e00-\u9fff]{0,5}?(?:费|补助|补贴|津贴|工资|奖金|奖励|资金|罚款|保险金|养老金|抚恤金|经费|投资|价格|租金)(?![\u4e00-\u9fff](?<![是呢吗的啊了呀和]))")
 _SAME_MEASURE = {"天": "天|日|个工作日|工作日", "日": "天|日|个工作日|工作日", "工作日": "工作日|天|日", "个工作日": "工作日|天|日",
                  "岁": "岁|周岁", "人": "人|名|人次", "名": "人|名", "月": "个月|月", "个月": "个月|月", "个": "个|家|所|项|名|条",
-                 "家": "家|户|所", "户": "户|家", "份": "份|项", "万元": "万元|亿元|元", "元": "元|万元|亿元|%"}
+                 "家": "家|户|所", "户": "户|家", "份": "份|项", "万元": "万元|亿元|元", "元": "元|万元|亿元|%", "亿元": "亿元|亿",
+                 "人次": "人次|万人次"}
 _ASKS_SHARE = re.compile(r"幅度|比例|比重|占比|[^效]率")
 _SHARE = "%|％|成|倍|百分点"
 _PERCENT = "%|％|百分点"
@@ -126,6 +128,8 @@ def asked_figure(question: str) -> AskedFigure | None:
             return AskedFigure(text, _SAME_MEASURE.get(unit, re.escape(unit)))
         if text == "几" and after in "号月点时":
             continue  # a date or an hour, not a figure
+        if money_named(question[match.end():]):
+            return AskedFigure(text, _SAME_MEASURE["元"])  # "发多少加班补助", "交多少会费": money
         if re.match(r"[\u4e00-\u9fff]", after) and not re.match(r"[钱是呢啊了]", after):
             return AskedFigure(text, "")  # "多少游客": a count
         before = question[max(0, match.start() - 8) : match.start()]
@@ -135,6 +139,13 @@ def asked_figure(question: str) -> AskedFigure | None:
             return AskedFigure(text + ("钱" if after == "钱" else ""), _SAME_MEASURE["元"])
         return AskedFigure(text, "")
     return None
+
+
+def money_named(after: str) -> str:
+    """The sum of money named right after "多少" ("加班补助", "会费", "建设补贴资金"); "" when none is
+    (a count: "补贴对象")."""
+    named = _MONEY_NOUN.match(after)
+    return named.group(0) if named else ""
 
 
 def _has_amount_in(unit_text: str, measure: str) -> bool:
