@@ -263,6 +263,14 @@ def test_a_count_of_what_has_been_done_is_not_answered_by_a_proposal_to_do_it():
     report = replace(hit(1, "目前全市已开通城区至乡村景区的旅游公交专线6条。", doc="r", similarity=0.93), title="文旅工作情况通报")
     plan = plan_answer(q("城区到乡村景区的旅游公交专线现在已经开通了几条？", 专线=5.0, 开通=5.0), [report], {}, threshold=0.85)
     assert not plan.refused and not plan.caveats
+    # "现在有多少" asks a current total: a survey's sample is not one
+    survey = replace(hit(1, "市总工会2024年对1200名骑手的调研显示，骑手群体在职业安全等方面面临不少困难。", doc="p", similarity=0.93),
+                     title="关于加强外卖骑手劳动权益保障的提案")
+    plan = plan_answer(q("江州市现在有多少外卖骑手参加了职业伤害保障？", 骑手=5.0, 职业伤害=5.0), [survey], {}, threshold=0.85)
+    assert plan.refused or plan.caveats
+    count = replace(hit(1, "截至2024年底，全市共有1.2万名骑手参加职业伤害保障。", doc="c", similarity=0.93), title="江州市新就业形态工作情况通报")
+    plan = plan_answer(q("江州市现在有多少外卖骑手参加了职业伤害保障？", 骑手=5.0, 职业伤害=5.0), [count], {}, threshold=0.85)
+    assert not plan.refused and not plan.caveats
 
 
 def test_the_document_line_names_who_reported_or_proposed():

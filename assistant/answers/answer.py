@@ -325,7 +325,7 @@ def _figure_gaps(question: Question, wanted: Specifics, evidence: Evidence, hits
     return other_years, []
 
 
-_ASKS_SO_FAR = re.compile(r"已经(?!退休|离休)|至今|累计|为止")  # "已经开通了几条": a count of what has been done
+_ASKS_SO_FAR = re.compile(r"已经(?!退休|离休)|至今|累计|为止|(?:现在|目前)(?:一共|总共)?有多少")  # "已经开通了几条": a count of what has been done
 _SAYS_SO_FAR = re.compile(r"已|累计|共|目前|现有|截至|截止|至今|建成|达到|达|超过|全市有|全省有")
 _PERIOD = re.compile(r"全年|上半年|下半年|前三季度|第?[一二三四1-4]季度")
 
