@@ -72,7 +72,8 @@ def test_benchmark_files_are_well_formed():
              "dev21.jsonl": (40, 20), "dev22.jsonl": (40, 20), "dev23.jsonl": (40, 20), "dev24.jsonl": (40, 20),
              "dev25.jsonl": (40, 20), "dev26.jsonl": (40, 20), "dev27.jsonl": (40, 20), "dev28.jsonl": (40, 20),
              "dev29.jsonl": (40, 20), "dev30.jsonl": (40, 20), "dev31.jsonl": (40, 20), "dev32.jsonl": (40, 20),
-             "heldout31.jsonl": (40, 20), "heldout32.jsonl": (40, 20), "heldout33.jsonl": (40, 20), "heldout34.jsonl": (40, 20)}
+             "heldout31.jsonl": (40, 20), "heldout32.jsonl": (40, 20), "heldout33.jsonl": (40, 20), "heldout34.jsonl": (40, 20),
+             "heldout35.jsonl": (40, 20), "heldout36.jsonl": (40, 20), "heldout37.jsonl": (40, 20), "heldout38.jsonl": (40, 20)}
     for name, (answerable, unanswerable) in sizes.items():
         bench = load_bench(DATA / "answers" / name)
         assert sum(c.answerable for c in bench.cases) >= answerable, name
