@@ -477,6 +477,12 @@ def test_what_is_not_a_specific_and_what_is():
     assert not question_specifics("老旧小区加装电梯补助多少？").places
     assert not question_specifics("她提的第一条建议是什么？").numbers
     assert not question_specifics("中考高考期间能不能限定噪声活动？").places
+    # kinds of places and bodies are not ones the question names: "镇街", "外国", "外区", "社区服务中心", "定点医院"
+    assert not question_specifics("本市户籍的，镇街初审、区残联审核各要几个工作日？").places
+    assert not question_specifics("外国机构想来做非遗调查，要经过什么审批？").places
+    assert question_specifics("天河区的民办学校想招外区学生，跨区招生最多能占多少？").places == ("天河区",)
+    assert not question_specifics("去社区服务中心办事，要为残疾人设置什么？").organisations
+    assert not question_specifics("在外地看普通门诊要不要先去选定点医院？").organisations
     assert question_specifics("2003年8月阳泉三矿瓦斯爆炸死了多少人？").targets == ("2003",)  # found anywhere in the text
     assert not quotable("（1994年1月28日国务院令第142号发布 根据2011年7月19日《国务院关于修改〈实施条例〉的决定》第三次修订）")
 

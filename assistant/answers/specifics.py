@@ -27,9 +27,9 @@ _ORDINAL = re.compile(rf"第(?!一[次批期轮])[{_CN_DIGITS}\d]+(?:次|批|期
 _BOOK_TITLE = re.compile(r"《([^《》]{4,60})》")
 _PLACE_SUFFIX = re.compile(r"(?:特别行政区|自治区|自治州|自治县|省|市|区|县|州|镇|乡|街道)$")
 _GENERIC_PLACES = frozenset("""本市 全市 我市 市区 城区 小区 社区 地区 全区 本区 辖区 新区 园区 景区 片区 老城区 全省 本省 我省 全县 本县
-    县区 市县 省市 城市 农村 城乡 乡镇 各省 各市 各区 各地 当地 外地 本地 国内 境内 境外 全国 中国 国家""".split())
+    县区 市县 省市 城市 农村 城乡 乡镇 各省 各市 各区 各地 当地 外地 本地 国内 境内 境外 全国 中国 国家 镇街 外国 外省 外市""".split())
 # "越秀区", "武进区" (which jieba tags as names): a district or county, not 社区, 山区 or 城区
-_DISTRICT = re.compile(r"[\u4e00-\u9fff]{2}(?<!社|小|园|城|片|景|辖|新|专|街|校|山|矿|灾|市|郊|库|湾|地|牧|林|老)[区县]")
+_DISTRICT = re.compile(r"[\u4e00-\u9fff]{2}(?<!社|小|园|城|片|景|辖|新|专|街|校|山|矿|灾|市|郊|库|湾|地|牧|林|老|外)[区县]")
 _NOT_PLACES = frozenset("中考 高考 下半旗".split())  # words jieba tags as places
 _SMALLER_PLACE = frozenset("村 镇 乡 屯 庄".split())  # after a province's name: a village's ("河南村")
 _VERB_BEFORE_PLACE = re.compile(r"^[来去到在从往回至赴]")  # "来江州" as jieba sometimes cuts it
@@ -131,7 +131,8 @@ def question_specifics(question: str) -> Specifics:
             continue  # "上多大" tagged as a place
         if (flag == "ns" and not _ORG_SUFFIX.search(word)) or _DISTRICT.fullmatch(word):
             places.append(_VERB_BEFORE_PLACE.sub("", word) if len(word) >= 3 else word)
-        elif flag == "nt" or (flag.startswith("n") and _ORG_SUFFIX.search(word) and len(word) >= 4):
+        elif flag == "nt" or (flag.startswith("n") and _ORG_SUFFIX.search(word) and len(word) >= 4 and not in_dictionary(word)):
+            # a dictionary noun ("服务中心", "定点医院") is a kind of body, not one the question names
             if not _KIND_OF_BUSINESS.fullmatch(word):
                 organisations.append(word)
     # a plan's target year ("到2025年") or the year of a dated event ("2003年8月…瓦斯爆炸") is stated once
