@@ -374,6 +374,10 @@ def test_a_date_asked_must_be_stated():
     plan = plan_answer(q("调整第二次全国污染源普查领导小组的通知是哪天印发的？", 污染源=5.0, 普查=5.0, 领导小组=4.0),
                        [group], {}, threshold=0.85)  # the document line gives the date it was issued
     assert not plan.refused and not plan.caveats
+    reply = replace(hit(1, "您提出的《关于设立总理热线电话的提案》收悉。国务院办公厅将不断改进有关工作。", doc="r", similarity=0.93),
+                    title="国务院办公厅对全国政协十届四次会议第4626号提案的答复", date="2006-10-18")
+    plan = plan_answer(q("设立总理热线电话的提案，国务院办公厅是哪天答复的？", 热线=5.0, 总理=4.0, 提案=3.0), [reply], {}, threshold=0.85)
+    assert not plan.refused and not plan.caveats  # …and the date a reply was sent or a report submitted
 
 
 def test_the_document_line_gives_the_date_as_written_in_chinese_and_whom_a_reply_answers():

@@ -258,7 +258,7 @@ def _states(figure: AskedFigure, measured: str, text: str, title: str) -> bool:
 
 _NO_DATE = "日期"
 _ASKS_DATE = re.compile(r"哪一?天|几月几[日号]|几号|哪一?年|什么时候|何时|什么时间|哪个月")
-_ASKS_ISSUED = re.compile(r"发的|印发|发布|出台|公布|颁布|下发|签发|成文")  # the answer's document line gives that date
+_ASKS_ISSUED = re.compile(r"发的|印发|发布|出台|公布|颁布|下发|签发|成文|答复的|报送|提交的")  # the answer's document line gives that date
 _SAYS_DATE = re.compile(r"\d{4}\s*年|\d{1,2}\s*月|[一二三四五六七八九十]{1,2}月|[〇○零一二三四五六七八九]{4}年|年底|年内|月底|之日|当日|当天|每年|每月|每周|"
                         r"工作日|日内|天内|个月内|以前|之前|起施行|同时|期间|截止|次月|次年|\d{1,2}日[前内后起]")
 
