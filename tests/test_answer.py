@@ -225,6 +225,12 @@ def test_a_sum_of_money_the_document_never_states_gets_a_caveat_naming_it():
     plan = plan_answer(q("国家粮食应急预案规定参加应急工作的人员每天发多少加班补助？", 加班=4.0, 补助=3.7, 应急=3.0),
                        [replace(hit(1, plan_text, doc="p", similarity=0.93), title="国家粮食应急预案")], {}, threshold=0.85)
     assert plan.refused or any("加班补助" in c for c in plan.caveats)
+    # "原计划投资多少": the verb says what is measured, the noun before it ("计划") need not be named
+    letter = replace(hit(1, "大连市提出，双岛湾工业区石化项目拟投资400亿元，发展改革委已委托中国国际工程咨询公司评估。", doc="l",
+                         similarity=0.93), title="国务院办公厅关于辽宁省所提问题和建议办理情况的函")
+    plan = plan_answer(q("大连双岛湾工业区石化项目原计划投资多少？", 双岛湾=5.0, 石化=4.0, 计划=3.0, 投资=3.0), [letter], {},
+                       threshold=0.85)
+    assert not plan.refused and not plan.caveats
 
 
 def test_ordinals_shares_and_who_decides_are_read_as_members_mean_them():

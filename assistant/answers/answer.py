@@ -391,7 +391,8 @@ def _measured(question: Question, figure: AskedFigure, wanted: Specifics) -> lis
             if of_kind:  # the word before "率" or before "价格": what the rate or price is of
                 qualifiers.add(head)
             of_kind = head in _KINDS_OF_FIGURE
-            before = before[: -len(head)]
+            # "原计划投资多少": a verb right before the figure is what it measures; the noun before the verb is not
+            before = before[: -len(head)] if of_kind or head in qualifiers or is_noun(head) else ""
         tail = next((t for t in terms if after.startswith(t)), None)
         if tail:
             named.append(tail)
