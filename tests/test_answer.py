@@ -856,3 +856,12 @@ def test_a_report_asked_for_its_suggestions_quotes_its_suggestions_not_its_masth
     assert "江州市政协社情民意信息" not in answer.answer and "多头下派" not in answer.answer  # masthead, problems
     answer = corpus_assistant.ask("农村独居老人吃饭难那条社情民意，建议推广什么样的送餐模式？")
     assert "中心食堂+流动送餐" in answer.answer and "一顿饭吃一天" not in answer.answer
+
+
+def test_asking_whether_the_library_holds_a_document_on_a_subject(corpus_assistant):
+    # a member looking for precedent: the proposal on the subject, or a plain statement that there is none
+    for asked in ("有没有关于加装电梯的提案？", "江州有没有关于充电桩建设的政策？", "有没有关于老年人吃饭难的社情民意？"):
+        plan = corpus_assistant.answer_plan(asked)
+        assert not plan.refused and not plan.caveats, asked
+    plan = corpus_assistant.answer_plan("江州市政协有没有关于城市文明养犬管理的提案？")
+    assert plan.refused or any("养犬" in c for c in plan.caveats)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from assistant.answers.citations import verify
 from assistant.config import Settings
 from assistant.answers.evidence import (PLAIN_WORD_CREDIT, QUESTION_WORD, AskedFigure, Evidence, Unit, addressee, asked_figure, author, money_named,
-                                        candidate_units, choose, coverage, disagree, term_credit)
+                                        candidate_units, choose, coverage, disagree, subject_title, term_credit)
 from assistant.answers.llm import ChatModel, Message, ModelUnavailable, fill, load_prompt, source_block
 from assistant.models import SearchHit, Source
 from assistant.answers.specifics import (Specifics, is_noun, laws_named, missing, question_specifics,
@@ -218,8 +218,10 @@ def plan_answer(question: Question, hits: Sequence[SearchHit], texts: Mapping[st
     other_years, no_figure = _figure_gaps(question, wanted, evidence, hits, best_document, answering)
     no_figure = no_figure or _date_gap(question.text, evidence)
     unnamed = _unnamed_role(question, best_document)
+    no_document = _no_document_on(question, [f"{subject_title(h, texts.get(h.doc_id, ''))} {texts.get(h.doc_id, h.text)[:DOCUMENT_LEAD]}"
+                                             for h in chosen])
     absent += [y for y in other_years if y not in absent]
-    if not absent and not no_figure and not unnamed:
+    if not absent and not no_figure and not unnamed and not no_document:
         return Plan(evidence, False, backing)
     rest = {t: w for t, w in question.weights.items() if not any(t in a or a in t for a in absent)}
     if absent and (not rest or coverage(rest, quoted) < CAVEAT_MIN_COVERAGE):
@@ -231,7 +233,30 @@ def plan_answer(question: Question, hits: Sequence[SearchHit], texts: Mapping[st
         caveats.append(f"所引文件没有提到{unnamed[0]}；以下是最接近的内容，请注意区别。")
     if no_figure:
         caveats.append(f"所引文件没有给出{_what_is_missing(no_figure[0])}；以下是最接近的内容，请注意区别。")
-    return Plan(evidence, False, backing, tuple(caveats), tuple(absent + no_figure + unnamed))
+    if no_document:
+        caveats.append(f"文库中没有找到{no_document[0]}；以下是最接近的文件，请注意区别。")
+    return Plan(evidence, False, backing, tuple(caveats), tuple(absent + no_figure + unnamed + no_document))
+
+
+# "有没有关于城市文明养犬管理的提案", "有没有给网约车司机发燃油补贴的政策": asks whether the library holds a
+# document on a subject, which the title of the one found must then be about
+_ASKS_FOR_DOCUMENT = re.compile(r"有没有(?:人)?(?:提过|出台过?|发过|制定过?)?(?:关于)?([^，,。？?；;、]{2,30}?)的(提案|社情民意(?:信息)?|政策|规定|文件)")
+DOCUMENT_ON_SUBJECT = 0.5  # IDF-weighted share of the subject's terms the found document's title and lead must name
+DOCUMENT_LEAD = 600  # characters at the top of a document that say what it is about
+
+
+def _no_document_on(question: Question, leads: Sequence[str]) -> list[str]:
+    """``["关于…的提案"]`` when the question asks whether there is a document of a kind on a subject and
+    the documents found (``leads``: title and first lines of each) are about something else (a 教育局 reply
+    on 校外培训 for "近视防控")."""
+    asked = _ASKS_FOR_DOCUMENT.search(question.text)
+    if not asked:
+        return []
+    subject, kind = asked.groups()
+    terms = {t: w for t, w in question.weights.items() if t in subject}
+    if not terms or coverage(terms, " ".join(leads)) >= DOCUMENT_ON_SUBJECT:
+        return []
+    return [f"关于“{subject}”的{kind}"]
 
 
 def _what_is_missing(gap: str) -> str:
