@@ -16,8 +16,8 @@ from dataclasses import dataclass, replace
 
 from assistant.answers.citations import verify
 from assistant.config import Settings
-from assistant.answers.evidence import (PLAIN_WORD_CREDIT, QUESTION_WORD, AskedFigure, Evidence, Unit, addressee, asked_figure, author, money_named,
-                                        candidate_units, choose, coverage, disagree, subject_title, term_credit)
+from assistant.answers.evidence import (PLAIN_WORD_CREDIT, QUESTION_WORD, AskedFigure, Evidence, Unit, addressee, asked_figure, author,
+                                        candidate_units, choose, coverage, disagree, money_named, subject_title, term_credit)
 from assistant.answers.llm import ChatModel, Message, ModelUnavailable, fill, load_prompt, source_block
 from assistant.models import SearchHit, Source
 from assistant.answers.specifics import (Specifics, is_noun, laws_named, missing, question_specifics,
@@ -218,8 +218,7 @@ def plan_answer(question: Question, hits: Sequence[SearchHit], texts: Mapping[st
     other_years, no_figure = _figure_gaps(question, wanted, evidence, hits, best_document, answering)
     no_figure = no_figure or _date_gap(question.text, evidence)
     unnamed = _unnamed_role(question, best_document)
-    no_document = _no_document_on(question, [f"{subject_title(h, texts.get(h.doc_id, ''))} {texts.get(h.doc_id, h.text)[:DOCUMENT_LEAD]}"
-                                             for h in chosen])
+    no_document = _no_document_on(question, [_lead(h, texts) for h in chosen])
     absent += [y for y in other_years if y not in absent]
     if not absent and not no_figure and not unnamed and not no_document:
         return Plan(evidence, False, backing)
@@ -243,6 +242,12 @@ def plan_answer(question: Question, hits: Sequence[SearchHit], texts: Mapping[st
 _ASKS_FOR_DOCUMENT = re.compile(r"有没有(?:人)?(?:提过|出台过?|发过|制定过?)?(?:关于)?([^，,。？?；;、]{2,30}?)的(提案|社情民意(?:信息)?|政策|规定|文件)")
 DOCUMENT_ON_SUBJECT = 0.5  # IDF-weighted share of the subject's terms the found document's title and lead must name
 DOCUMENT_LEAD = 600  # characters at the top of a document that say what it is about
+
+
+def _lead(hit: SearchHit, texts: Mapping[str, str]) -> str:
+    """What a document says it is about: its subject title and first lines."""
+    document = texts.get(hit.doc_id, hit.text)
+    return f"{subject_title(hit, document)} {document[:DOCUMENT_LEAD]}"
 
 
 def _no_document_on(question: Question, leads: Sequence[str]) -> list[str]:
@@ -350,7 +355,8 @@ def _figure_gaps(question: Question, wanted: Specifics, evidence: Evidence, hits
     return other_years, []
 
 
-_ASKS_SO_FAR = re.compile(r"已经(?!退休|离休)|至今|累计|为止|(?:现在|目前)(?:一共|总共)?有多少")  # "已经开通了几条": a count of what has been done
+# "已经开通了几条", "现在有多少骑手参加了…": a count of what has been done, a current total
+_ASKS_SO_FAR = re.compile(r"已经(?!退休|离休)|至今|累计|为止|(?:现在|目前)(?:一共|总共)?有多少")
 _SAYS_SO_FAR = re.compile(r"已|累计|共|目前|现有|截至|截止|至今|建成|达到|达|超过|全市有|全省有")
 _PERIOD = re.compile(r"全年|上半年|下半年|前三季度|第?[一二三四1-4]季度")
 
