@@ -545,6 +545,7 @@ def test_ordinals_and_question_words_as_specifics():
 def test_a_proposal_s_label_lines_and_the_title_again_are_not_answers():
     title = "关于加强外卖骑手劳动权益保障的提案"
     assert not quotable("提案者：市总工会界别委员小组", title)
+    assert not quotable("提案号：第0123号", title)
     assert not quotable("案由：关于加强外卖骑手劳动权益保障的提案", title)
     notice = "江州市人民政府办公室关于印发江州市支持普惠托育服务发展若干措施的通知"
     assert not quotable("江州市支持普惠托育服务发展的若干措施", notice)

@@ -251,7 +251,7 @@ def quotable(text: str, title: str = "") -> bool:
     return True
 
 
-_METADATA_LINE = re.compile(r"^(?:提案者|提案人|提出者|领衔人|联名人|附议人|反映人|报送单位|承办单位|主办单位|协办单位|会办单位)[:：]")
+_METADATA_LINE = re.compile(r"^(?:提案号|案号|提案者|提案人|提出者|领衔人|联名人|附议人|反映人|报送单位|承办单位|主办单位|协办单位|会办单位)[:：]")
 # a law's or regulation's history under its title: "（1994年1月28日…发布 根据…第一次修订…）"
 _REVISION_HISTORY = re.compile(r"^[（(][^（()）]*\d{4}年[^（()）]*(?:通过|发布|公布|修订|修正)[\s\S]*[）)]$")
 _SESSION_LINE = re.compile(r"^[\u4e00-\u9fff]{0,12}?(?:政协|人大|人民代表大会|政治协商会议)[\u4e00-\u9fff]{0,8}?"
