@@ -218,7 +218,7 @@ def plan_answer(question: Question, hits: Sequence[SearchHit], texts: Mapping[st
     other_years, no_figure = _figure_gaps(question, wanted, evidence, hits, best_document, answering)
     no_figure = no_figure or _date_gap(question.text, evidence)
     unnamed = _unnamed_role(question, best_document)
-    no_document = _no_document_on(question, [_lead(h, texts) for h in chosen])
+    no_document = _no_document_on(question, chosen, texts)
     absent += [y for y in other_years if y not in absent]
     if not absent and not no_figure and not unnamed and not no_document:
         return Plan(evidence, False, backing)
@@ -250,16 +250,16 @@ def _lead(hit: SearchHit, texts: Mapping[str, str]) -> str:
     return f"{subject_title(hit, document)} {document[:DOCUMENT_LEAD]}"
 
 
-def _no_document_on(question: Question, leads: Sequence[str]) -> list[str]:
+def _no_document_on(question: Question, chosen: Sequence[SearchHit], texts: Mapping[str, str]) -> list[str]:
     """``["关于…的提案"]`` when the question asks whether there is a document of a kind on a subject and
-    the documents found (``leads``: title and first lines of each) are about something else (a 教育局 reply
+    the documents found (``chosen``), by title and first lines, are about something else (a 教育局 reply
     on 校外培训 for "近视防控")."""
     asked = _ASKS_FOR_DOCUMENT.search(question.text)
     if not asked:
         return []
     subject, kind = asked.groups()
     terms = {t: w for t, w in question.weights.items() if t in subject}
-    if not terms or coverage(terms, " ".join(leads)) >= DOCUMENT_ON_SUBJECT:
+    if not terms or coverage(terms, " ".join(_lead(h, texts) for h in chosen)) >= DOCUMENT_ON_SUBJECT:
         return []
     return [f"关于“{subject}”的{kind}"]
 
@@ -470,14 +470,14 @@ def _names_document(question: str, year: str) -> bool:
 
 
 MASTHEAD = 300  # characters at the top of a document where its own 文号 is printed
-_SALUTATION = re.compile(r"\n[^\n。，；]{2,60}[：:]\s*\n")  # "四川省人民政府：", "各省、自治区…各直属机构：" ends the masthead
+_MASTHEAD_END = re.compile(r"\n[^\n。，；]{2,60}[：:]\s*\n")  # a salutation, "四川省人民政府：", "各省、自治区…各直属机构：", ends the masthead
 
 
 def _masthead(document: str) -> str:
     """The top of a document, where its own title and 文号 are printed: up to its salutation, whose
     first paragraph may cite other documents' 文号 ("按照《…的决定》（国发〔2004〕20号）")."""
     head = document[:MASTHEAD]
-    salutation = _SALUTATION.search(head)
+    salutation = _MASTHEAD_END.search(head)
     return head[: salutation.start()] if salutation else head
 
 

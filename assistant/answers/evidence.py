@@ -722,9 +722,6 @@ _ASKS_SECTION = ((re.compile(r"(?:提了|提出了?|有|给了|给出了?)(?:什
                  (re.compile(r"(?:存在|有|反映了?|指出了?)(?:什么|哪些)(?:主要|突出)?问题|问题(?:是什么|有哪些)"), "问题"))
 
 
-_ASKS = re.compile(rf"{QUESTION_WORD.pattern}|如何|是否|吗|[？?]$")  # a part of a question that asks something
-
-
 def section_asked(question: str) -> str | None:
     """The section a question asks for by its name ("建议", "问题"), if any."""
     return next((name for pattern, name in _ASKS_SECTION if pattern.search(question)), None)
@@ -930,7 +927,7 @@ def _respective_parts(part: str) -> list[str]:
     return [item + part[asked.start() :] for item in items] if len(items) > 1 else [part]
 
 
-_ASKS = re.compile(r"多少|几|什么|哪|谁|怎|如何|吗|是否|能否|可否|多久|多长|多大|多高|多远|为何|为啥|啥")
+_ASKS = re.compile(rf"{QUESTION_WORD.pattern}|如何|吗|是否|能否|可否|多远|为何")  # a part of a question that asks something
 CLAUSE_ANSWERED = 1.0  # a part's score (its terms found, the kind of fact it asks for) of a unit that answers it
 
 
